@@ -1,0 +1,84 @@
+"""Command line: parse options, call the library, render, exit. No logic here.
+
+Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from . import __version__, fmt, package, render
+from .findings import CouldNotRun
+from .stages import STAGES, all_checks
+from .validate import validate as run_validate
+
+EXIT_VALID, EXIT_FINDINGS, EXIT_USAGE, EXIT_COULD_NOT_RUN = 0, 1, 2, 3
+
+
+def _could_not_run(exc: CouldNotRun) -> None:
+    click.echo(f"Error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"Hint: {exc.hint}", err=True)
+    sys.exit(EXIT_COULD_NOT_RUN)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="zqclaims")
+def main() -> None:
+    """Validate and maintain the zhaoqing-investment-claims data package."""
+
+
+@main.command()
+@click.argument("package_dir", default=".", type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format; json is for machines.")
+@click.option("--stage", "stages", multiple=True, type=click.Choice([s.ID for s in STAGES]),
+              help="Run only this stage (repeatable).")
+def validate(package_dir: str, output: str, stages: tuple[str, ...]) -> None:
+    """Validate PACKAGE_DIR (default: the current directory).
+
+    Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run.
+
+    Example: zqclaims validate . --format json
+    """
+    try:
+        report = run_validate(package_dir, only=list(stages) or None)
+    except CouldNotRun as exc:
+        _could_not_run(exc)
+    click.echo(render.as_json(report) if output == "json" else render.as_text(report))
+    sys.exit(EXIT_VALID if report.valid else EXIT_FINDINGS)
+
+
+@main.command("fmt")
+@click.argument("package_dir", default=".", type=click.Path(file_okay=True, dir_okay=True))
+def fmt_command(package_dir: str) -> None:
+    """Rewrite CSVs in canonical form and refresh derived columns, hashes and sizes.
+
+    Example: zqclaims fmt .
+    """
+    try:
+        changed = fmt.format_package(package.load(package_dir))
+    except CouldNotRun as exc:
+        _could_not_run(exc)
+    for path in changed:
+        click.echo(f"rewrote {path}")
+    if not changed:
+        click.echo("already canonical")
+
+
+@main.command()
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def checks(output: str) -> None:
+    """List every check id the validator can produce.
+
+    Example: zqclaims checks --format json
+    """
+    items = all_checks()
+    if output == "json":
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        for check_id, text in items.items():
+            click.echo(f"{check_id}\t{text}")

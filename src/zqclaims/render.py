@@ -1,0 +1,31 @@
+"""Render a Report as text or JSON, deterministically (sorted, no timestamps,
+no absolute paths)."""
+
+from __future__ import annotations
+
+import json
+
+from .findings import Report
+
+
+def as_json(report: Report) -> str:
+    findings = [f.to_dict() for f in report.sorted()]
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f["check_id"]] = counts.get(f["check_id"], 0) + 1
+    doc = {"valid": report.valid, "stages": report.stages, "counts": counts, "findings": findings}
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def as_text(report: Report) -> str:
+    lines = []
+    for f in report.sorted():
+        where = f.resource + (f", row {f.row}" if f.row is not None else "") + (f", {f.field}" if f.field else "")
+        lines.append(f"{where}: [{f.check_id}] {f.message}")
+        if f.hint:
+            lines.append(f"    hint: {f.hint}")
+    n = len(report.sorted())
+    stages = ", ".join(report.stages)
+    lines.append(f"valid: all checks passed ({stages})" if report.valid
+                 else f"invalid: {n} finding{'s' if n != 1 else ''} ({stages})")
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""Quoted spans of the archived texts, shared by the quote and coverage stages."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .findings import CouldNotRun
+from .package import Package, UnsafePath, read_bytes
+
+#: Resources whose rows point into an article: resource -> column holding the quoted text.
+SPAN_RESOURCES = {"claims": "quote", "events": "quote", "exclusions": "text"}
+
+
+def article_texts(pkg: Package) -> dict[str, str]:
+    """article_id -> archived text, for every article whose file can be read."""
+    if "articles" not in pkg.resources:
+        return {}
+    out = {}
+    for rec in pkg.frame("articles").to_dict("records"):
+        try:
+            out[rec["article_id"]] = read_bytes(pkg.root, rec["text_path"]).decode("utf-8", errors="replace")
+        except (UnsafePath, CouldNotRun, KeyError):
+            continue
+    return out
+
+
+def all_spans(pkg: Package) -> pd.DataFrame:
+    """One row per span: resource, row, article_id, start, end, quoted text."""
+    frames = []
+    for name, col in SPAN_RESOURCES.items():
+        if name not in pkg.resources:
+            continue
+        df = pkg.frame(name)
+        if not {"article_id", "char_start", "char_end", col} <= set(df.columns):
+            continue
+        part = pd.DataFrame({
+            "resource": pkg.path_of(name),
+            "row": df.index,
+            "article_id": df["article_id"],
+            "start": pd.to_numeric(df["char_start"], errors="coerce"),
+            "end": pd.to_numeric(df["char_end"], errors="coerce"),
+            "quote": df[col],
+            "column": col,
+        })
+        frames.append(part)
+    if not frames:
+        return pd.DataFrame(columns=["resource", "row", "article_id", "start", "end", "quote", "column"])
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,88 @@
+"""Stage ``coverage``: every number in every article is accounted for.
+
+A *token* is a run of Arabic digits, or a Chinese-numeral quantity (a numeral
+followed by a measure word, 成, 分之 or 大). Each token must lie inside one
+claim, event or exclusion span of its article. Chinese-numeral tokens inside
+the idioms in :data:`IDIOMS` are not quantities and need no span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from ..findings import Finding
+from ..package import Package
+from ..spans import all_spans, article_texts
+from . import descriptor
+
+ID = "coverage"
+CHECKS = {"coverage-uncovered": "a number in an article lies in no claim, event or exclusion span"}
+
+DIGITS = re.compile(r"[0-9\uff10-\uff19]+")
+NUMERALS = "零〇一二两兩三四五六七八九十百千万萬亿億半"
+LEAD = "零〇一二两兩三四五六七八九十百千半"
+MEASURES = ("分之|個|个|家|名|支|次|場|场|項|项|條|条|大|成|屆|届|年|月|日|期|批|只|隻|輛|辆|畝|亩|位|座|"
+            "類|类|種|种|輪|轮|級|级|倍|天|周|週|所|套|台|臺|處|处|片|元|億|亿|萬|万|份|人|層|层")
+CN_QUANTITY = re.compile(f"(?:[{LEAD}][{NUMERALS}]*|[万萬][亿億])(?:{MEASURES})")
+
+#: Idioms whose numerals are not quantities (documented in the README).
+IDIOMS = {
+    "一批": "'a batch of', an indefinite amount",
+    "一流": "'first-class'",
+    "之一": "'one of'",
+    "一方面": "'on the one hand'",
+    "一个个": "'one after another'",
+    "一個個": "'one after another' (Traditional)",
+    "新的一年": "'the new year'",
+    "上半年": "'first half of the year', a period",
+    "下半年": "'second half of the year', a period",
+}
+
+
+def tokens(text: str) -> pd.DataFrame:
+    """Every number token in ``text``: start, end, token."""
+    rows = [(m.start(), m.end(), m.group()) for m in DIGITS.finditer(text)]
+    idiom = np.zeros(len(text) + 1, dtype=bool)
+    for word in IDIOMS:
+        for m in re.finditer(re.escape(word), text):
+            idiom[m.start():m.end()] = True
+    for m in CN_QUANTITY.finditer(text):
+        if not idiom[m.start():m.end()].all():
+            rows.append((m.start(), m.end(), m.group()))
+    return pd.DataFrame(rows, columns=["start", "end", "token"])
+
+
+def uncovered(toks: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """Tokens not inside any single span, set-based: with spans sorted by start,
+    a token is covered iff the largest end among spans starting at or before
+    it reaches the token's end."""
+    if toks.empty:
+        return toks
+    if spans.empty:
+        return toks
+    s = spans.sort_values("start")
+    starts = s["start"].to_numpy(dtype=np.int64)
+    reach = np.maximum.accumulate(s["end"].to_numpy(dtype=np.int64))
+    pos = np.searchsorted(starts, toks["start"].to_numpy(dtype=np.int64), side="right") - 1
+    best = np.where(pos >= 0, reach[np.clip(pos, 0, None)], -1)
+    return toks[best < toks["end"].to_numpy()]
+
+
+def run(pkg: Package) -> Iterator[Finding]:
+    if descriptor.unsafe(pkg) or "articles" not in pkg.resources:
+        return
+    texts = article_texts(pkg)
+    spans = all_spans(pkg).dropna(subset=["start", "end"])
+    paths = dict(zip(pkg.frame("articles")["article_id"], pkg.frame("articles")["text_path"]))
+    for article_id in sorted(texts):
+        text = texts[article_id]
+        mine = spans[spans["article_id"] == article_id]
+        for rec in uncovered(tokens(text), mine).itertuples():
+            context = text[max(0, rec.start - 12):rec.end + 12].replace("\n", "⏎")
+            yield Finding(paths[article_id], None, f"chars {rec.start}-{rec.end}", "coverage-uncovered",
+                          f"{rec.token!r} is in no claim, event or exclusion: …{context}…",
+                          "add a claim or event whose quote contains it, or an exclusion with a reason")

@@ -1,0 +1,67 @@
+"""Stage ``quotes``: every quoted span equals the archived text at its
+offsets, and every ``quote_zh_hans`` is the derived Simplified form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding
+from ..package import Package
+from ..spans import SPAN_RESOURCES, all_spans, article_texts
+from ..textnorm import to_simplified
+from . import descriptor
+
+ID = "quotes"
+CHECKS = {
+    "quote-mismatch": "a quote (claims, events) or text (exclusions) is not the archived text at its offsets",
+    "quote-unknown-article": "a span names an article with no readable archived text",
+    "quote-zh-hans": "quote_zh_hans is not the quote in Simplified script with inserted pinyin removed",
+}
+
+
+def run(pkg: Package) -> Iterator[Finding]:
+    if descriptor.unsafe(pkg):
+        return
+    texts = article_texts(pkg)
+    spans = all_spans(pkg)
+    known = spans["article_id"].isin(list(texts))
+    for rec in spans[~known].itertuples():
+        yield Finding(rec.resource, int(rec.row), "article_id", "quote-unknown-article",
+                      f"article '{rec.article_id}' has no archived text",
+                      "use an article_id from resources/articles.csv")
+    ok = spans[known & spans["start"].notna() & spans["end"].notna()]
+    actual = [texts[a][int(s):int(e)] for a, s, e in zip(ok["article_id"], ok["start"], ok["end"])]
+    bad = ok[ok["quote"].to_numpy() != pd_array(actual)]
+    for rec, got in zip(bad.itertuples(), [texts[a][int(s):int(e)] for a, s, e in
+                                           zip(bad["article_id"], bad["start"], bad["end"])]):
+        where = [i for i in _occurrences(texts[rec.article_id], rec.quote)]
+        hint = (f"the {rec.column} occurs at char_start={where[0][0]}, char_end={where[0][1]}"
+                if where else f"copy the {rec.column} exactly from the archived text")
+        yield Finding(rec.resource, int(rec.row), rec.column, "quote-mismatch",
+                      f"text[{int(rec.start)}:{int(rec.end)}] is {got!r}, not {rec.quote!r}", hint)
+    for name, col in SPAN_RESOURCES.items():
+        if name not in pkg.resources or "quote_zh_hans" not in pkg.frame(name).columns:
+            continue
+        df = pkg.frame(name)
+        derived = df[col].map(to_simplified)
+        for row in df.index[df["quote_zh_hans"] != derived]:
+            yield Finding(pkg.path_of(name), int(row), "quote_zh_hans", "quote-zh-hans",
+                          f"expected {derived[row]!r}", "quote_zh_hans is derived: run 'zqclaims fmt'")
+
+
+def pd_array(values: list[str]):
+    import numpy as np
+
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr
+
+
+def _occurrences(text: str, quote: str) -> list[tuple[int, int]]:
+    if not quote:
+        return []
+    out, i = [], text.find(quote)
+    while i >= 0:
+        out.append((i, i + len(quote)))
+        i = text.find(quote, i + 1)
+    return out
