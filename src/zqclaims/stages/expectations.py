@@ -92,9 +92,11 @@ def run(pkg: Package) -> Iterator[Finding]:
         asset = source.add_dataframe_asset(name=path)
         batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": df})
         result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-        for res, exp in zip(result.results, usable):
+        for res in result.results:
             if res.success:
                 continue
+            cfg = res.expectation_config
+            exp = {"type": cfg.type, "kwargs": dict(cfg.kwargs), "meta": dict(cfg.meta or {})}
             yield from _failures(pkg, resource, path, res, exp, df)
 
 
