@@ -48,6 +48,9 @@ def validate(package_dir: str, output: str, stages: tuple[str, ...]) -> None:
         report = run_validate(package_dir, only=list(stages) or None)
     except CouldNotRun as exc:
         _could_not_run(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
+        _could_not_run(CouldNotRun(f"validation stopped on unreadable input: {type(exc).__name__}: {exc}",
+                                   "restore the damaged file from version control, then run again"))
     click.echo(render.as_json(report) if output == "json" else render.as_text(report))
     sys.exit(EXIT_VALID if report.valid else EXIT_FINDINGS)
 
@@ -63,6 +66,9 @@ def fmt_command(package_dir: str) -> None:
         changed = fmt.format_package(package.load(package_dir))
     except CouldNotRun as exc:
         _could_not_run(exc)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _could_not_run(CouldNotRun(f"fmt stopped: {type(exc).__name__}: {exc}",
+                                   "fix the file named above; fmt never rewrites a file it cannot read losslessly"))
     for path in changed:
         click.echo(f"rewrote {path}")
     if not changed:

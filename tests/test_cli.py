@@ -1,0 +1,103 @@
+"""CLI behaviour: exit codes, deterministic JSON, no tracebacks on garbage."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, copy_package, run
+
+
+def test_shipped_package_is_valid() -> None:
+    result = run("validate", str(ROOT))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(
+        "valid: all checks passed (descriptor, tables, records, expectations, provenance, quotes, values, coverage)")
+
+
+def test_json_output_is_deterministic_and_has_no_absolute_paths(pkg: Path) -> None:
+    path = pkg / "resources/claims.csv"
+    path.write_bytes(path.read_bytes().replace(b"review,605,621,", b"review,606,622,", 1))
+    first, second = run("validate", str(pkg), "--format", "json"), run("validate", str(pkg), "--format", "json")
+    assert first.exit_code == 1
+    assert first.stdout == second.stdout
+    doc = json.loads(first.stdout)
+    assert doc["valid"] is False and doc["findings"]
+    assert str(pkg) not in first.stdout
+    assert list(doc["findings"][0]) == sorted(doc["findings"][0])
+
+
+def test_findings_name_file_row_column_and_hint(pkg: Path) -> None:
+    path = pkg / "resources/claims.csv"
+    path.write_bytes(path.read_bytes().replace(b"C0047,2023-hitech-zone-2022-review,605,621,",
+                                               b"C0047,2023-hitech-zone-2022-review,606,622,"))
+    doc = json.loads(run("validate", str(pkg), "--format", "json", "--stage", "quotes").stdout)
+    assert doc["findings"] == [{
+        "check_id": "quote-mismatch", "field": "quote", "resource": "resources/claims.csv", "row": 48,
+        "hint": "the quote occurs at char_start=605, char_end=621",
+        "message": "text[606:622] is '能源汽车及汽车零部件项目36个,', not '新能源汽车及汽车零部件项目36个'"}]
+
+
+def test_usage_error_exits_2() -> None:
+    assert run("validate", "--format", "xml").exit_code == 2
+
+
+def test_missing_directory_exits_3(tmp_path: Path) -> None:
+    result = run("validate", str(tmp_path / "nowhere"))
+    assert result.exit_code == 3
+    assert "Error:" in result.stderr and "Traceback" not in result.output
+
+
+def test_missing_resource_file_exits_3(pkg: Path) -> None:
+    (pkg / "resources/units.csv").unlink()
+    result = run("validate", str(pkg))
+    assert result.exit_code == 3
+    assert "resources/units.csv: file not found" in result.stderr
+
+
+def test_checks_lists_every_stage_check() -> None:
+    result = run("checks", "--format", "json")
+    ids = json.loads(result.stdout)
+    assert {"quote-mismatch", "coverage-uncovered", "value-interval", "descriptor-unsafe-path"} <= set(ids)
+
+
+def test_fmt_is_idempotent_on_shipped_package(pkg: Path) -> None:
+    before = {p: p.read_bytes() for p in pkg.rglob("*") if p.is_file()}
+    assert run("fmt", str(pkg)).stdout.strip() == "already canonical"
+    assert before == {p: p.read_bytes() for p in pkg.rglob("*") if p.is_file()}
+
+
+def test_fmt_restores_canonical_order_losslessly(pkg: Path) -> None:
+    path = pkg / "resources/units.csv"
+    original = path.read_bytes()
+    lines = original.split(b"\n")
+    path.write_bytes(b"\n".join([lines[0]] + list(reversed(lines[1:-1]))) + b"\n")
+    assert "rewrote resources/units.csv" in run("fmt", str(pkg)).stdout
+    assert path.read_bytes() == original
+
+
+TARGETS = ["datapackage.json", "resources/claims.csv", "resources/articles.csv", "resources/events.csv",
+           "resources/exclusions.csv", "resources/entities.csv", "resources/indicators.csv", "resources/units.csv",
+           "schemas/claims.schema.json", "checks/claims.json", "schemas/records/claims.json"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("damage", ["random-bytes", "truncate"])
+def test_garbage_never_gives_a_traceback(target: str, damage: str, tmp_path: Path) -> None:
+    root = copy_package(tmp_path / "pkg")
+    path = root / target
+    data = path.read_bytes()
+    rng = random.Random(f"{target}-{damage}")
+    if damage == "random-bytes":
+        pos = rng.randrange(len(data) // 4, len(data) - 1)
+        data = data[:pos] + bytes(rng.randrange(256) for _ in range(64)) + data[pos:]
+    else:
+        data = data[: len(data) // 2]
+    path.write_bytes(data)
+    result = run("validate", str(root))
+    assert result.exit_code in (1, 3), result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
