@@ -121,11 +121,38 @@ def _fill_article_hashes(pkg: Package) -> bool:
     return changed
 
 
+def _derive_simplified(pkg: Package) -> list[str]:
+    """Set quote_zh_hans from the quote (derived text, never typed by hand)."""
+    from .spans import SPAN_RESOURCES
+    from .textnorm import to_simplified
+
+    changed = []
+    for name, col in SPAN_RESOURCES.items():
+        if name not in pkg.resources:
+            continue
+        path = safe_path(pkg.root, pkg.path_of(name))
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+        if not rows or "quote_zh_hans" not in rows[0] or col not in rows[0]:
+            continue
+        q, z = rows[0].index(col), rows[0].index("quote_zh_hans")
+        dirty = False
+        for r in rows[1:]:
+            if len(r) == len(rows[0]) and r[z] != to_simplified(r[q]):
+                r[z], dirty = to_simplified(r[q]), True
+        if dirty:
+            out = io.StringIO(newline="")
+            csv.writer(out, lineterminator="\n").writerows(rows)
+            _atomic_write(path, out.getvalue().encode("utf-8"))
+            changed.append(pkg.path_of(name))
+    return changed
+
+
 def format_package(pkg: Package) -> list[str]:
     """Rewrite the package in canonical form. Returns the paths it changed."""
     changed: list[str] = []
     if _fill_article_hashes(pkg):
         changed.append(pkg.path_of("articles"))
+    changed += _derive_simplified(pkg)
     for name in pkg.tabular():
         path = safe_path(pkg.root, pkg.path_of(name))
         want = canonical_csv(pkg, name)

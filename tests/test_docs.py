@@ -1,0 +1,70 @@
+"""The README, the workflow and .ci/run stay in sync with the code and schemas."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zqclaims.stages import all_checks
+from zqclaims.stages.coverage import IDIOMS
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("schema", sorted((ROOT / "schemas").glob("*.schema.json")), ids=lambda p: p.stem)
+def test_data_dictionary_lists_every_field_with_its_description(schema: Path) -> None:
+    name = schema.name.removesuffix(".schema.json")
+    section = README.split(f"### {name} (")[1].split("\n### ")[0].split("\n## ")[0]
+    fields = json.loads(schema.read_text(encoding="utf-8"))["fields"]
+    rows = re.findall(r"^\| `([a-z0-9_]+)` \| (\w+) \| (.*) \|$", section, flags=re.M)
+    assert rows == [(f["name"], f["type"], f["description"]) for f in fields]
+
+
+def test_every_field_has_a_description() -> None:
+    for schema in (ROOT / "schemas").glob("*.schema.json"):
+        for field in json.loads(schema.read_text(encoding="utf-8"))["fields"]:
+            assert field.get("description"), f"{schema.name}: {field['name']}"
+
+
+def test_check_list_matches_the_code() -> None:
+    listed = re.findall(r"^\| `([a-z<>-]+)` \|", README.split("## Checks")[1], flags=re.M)
+    assert listed == list(all_checks())
+
+
+def test_idiom_list_matches_the_code() -> None:
+    for word in IDIOMS:
+        assert word in README.split("## Checks")[1]
+
+
+def test_setup_commands_agree_with_ci() -> None:
+    blocks = re.findall(r"```\n(python -m venv .*)\n```", README)
+    assert len(blocks) == 2, "README must give exactly two set-up commands"
+    ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
+    workflow = (ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    test_cmd = blocks[1].split("&& ")[-1].replace(".venv/bin/", "")
+    assert test_cmd in ci.replace('"$VENV"/bin/', "")
+    assert test_cmd in workflow
+    assert "zqclaims validate ." in ci and "zqclaims validate ." in workflow
+
+
+def test_workflow_passes_actionlint() -> None:
+    exe = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    assert exe, "actionlint is a test dependency (pip install '.[test]')"
+    proc = subprocess.run([exe, str(ROOT / ".github/workflows/ci.yml")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_versions_agree() -> None:
+    desc = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{desc['version']}]" in changelog
+    assert f"version-{desc['version']}-" in README
+    assert f"version: {desc['version']}" in (ROOT / "CITATION.cff").read_text(encoding="utf-8")
