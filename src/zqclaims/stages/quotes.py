@@ -29,11 +29,10 @@ def run(pkg: Package) -> Iterator[Finding]:
         yield Finding(rec.resource, int(rec.row), "article_id", "quote-unknown-article",
                       f"article '{rec.article_id}' has no archived text",
                       "use an article_id from resources/articles.csv")
-    ok = spans[known & spans["start"].notna() & spans["end"].notna()]
-    actual = [texts[a][int(s):int(e)] for a, s, e in zip(ok["article_id"], ok["start"], ok["end"])]
-    bad = ok[ok["quote"].to_numpy() != pd_array(actual)]
-    for rec, got in zip(bad.itertuples(), [texts[a][int(s):int(e)] for a, s, e in
-                                           zip(bad["article_id"], bad["start"], bad["end"])]):
+    ok = spans[known & spans["start"].notna() & spans["end"].notna()].copy()
+    ok["actual"] = [texts[a][int(s):int(e)] for a, s, e in zip(ok["article_id"], ok["start"], ok["end"])]
+    bad = ok[ok["quote"] != ok["actual"]]
+    for rec, got in zip(bad.itertuples(), bad["actual"]):
         where = [i for i in _occurrences(texts[rec.article_id], rec.quote)]
         hint = (f"the {rec.column} occurs at char_start={where[0][0]}, char_end={where[0][1]}"
                 if where else f"copy the {rec.column} exactly from the archived text")
@@ -47,14 +46,6 @@ def run(pkg: Package) -> Iterator[Finding]:
         for row in df.index[df["quote_zh_hans"] != derived]:
             yield Finding(pkg.path_of(name), int(row), "quote_zh_hans", "quote-zh-hans",
                           f"expected {derived[row]!r}", "quote_zh_hans is derived: run 'zqclaims fmt'")
-
-
-def pd_array(values: list[str]):
-    import numpy as np
-
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = values
-    return arr
 
 
 def _occurrences(text: str, quote: str) -> list[tuple[int, int]]:
