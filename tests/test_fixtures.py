@@ -11,12 +11,15 @@ from zqclaims import fmt, package
 from zqclaims.validate import validate
 
 from .conftest import copy_package
+from .consistent_edit import apply_consistent_edit
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.json"))
 
 
 def apply(fixture: dict, root: Path) -> None:
-    for edit in fixture["edits"]:
+    for edit in fixture.get("consistent_edits", []):
+        apply_consistent_edit(root, edit)
+    for edit in fixture.get("edits", []):
         path = root / edit["file"]
         data = path.read_bytes()
         old, new = edit["old"].encode("utf-8"), edit["new"].encode("utf-8")

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from . import __version__, fmt, package, render
+from . import __version__, fmt, package, relations as relations_mod, render
 from .findings import CouldNotRun
 from .stages import STAGES, all_checks
 from .validate import validate as run_validate
@@ -88,3 +88,39 @@ def checks(output: str) -> None:
     else:
         for check_id, text in items.items():
             click.echo(f"{check_id}\t{text}")
+
+
+@main.command()
+@click.argument("package_dir", default=".", type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format; json gives exact decimal bounds.")
+@click.option("--type", "types", multiple=True, type=click.Choice(sorted(relations_mod.ROLE_RULES)),
+              help="Show only relations of this type (repeatable).")
+def relations(package_dir: str, output: str, types: tuple[str, ...]) -> None:
+    """Evaluate every relation between claims and print its interval and verdict.
+
+    Verdicts: holds, violated (as recorded), informational, newly violated,
+    no longer violated, not evaluable. Exit codes: 0 every verdict agrees with
+    the record, 1 some do not, 2 usage error, 3 could not run.
+
+    Example: zqclaims relations . --type share --format json
+    """
+    try:
+        pkg = package.load(package_dir)
+        missing = sorted(relations_mod.NEEDS - set(pkg.resources))
+        if missing:
+            raise CouldNotRun(f"datapackage.json has no resource {', '.join(missing)}",
+                              "relations need the relations, relation_members, claims, units and indicators resources")
+        ev = relations_mod.evaluate(pkg)
+    except CouldNotRun as exc:
+        _could_not_run(exc)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
+        _could_not_run(CouldNotRun(f"relations stopped on unreadable input: {type(exc).__name__}: {exc}",
+                                   "run 'zqclaims validate' to find the damaged file"))
+    if types:
+        ev = ev[ev["relation_type"].isin(types)]
+    if output == "json":
+        click.echo(render.relations_json(relations_mod.as_records(ev)))
+    else:
+        click.echo(render.relations_text(ev.to_dict("records")))
+    sys.exit(EXIT_VALID if relations_mod.agrees(ev) else EXIT_FINDINGS)

@@ -29,3 +29,23 @@ def as_text(report: Report) -> str:
     lines.append(f"valid: all checks passed ({stages})" if report.valid
                  else f"invalid: {n} finding{'s' if n != 1 else ''} ({stages})")
     return "\n".join(lines)
+
+
+def relations_json(records: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    return json.dumps({"counts": counts, "relations": records}, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def relations_text(rows: list[dict]) -> str:
+    """One block per relation: id, type, verdict, then the numbers."""
+    lines = []
+    for r in rows:
+        lines.append(f"{r['relation_id']}  {r['relation_type']:<16} {r['verdict']}")
+        lines.append(f"    {r['detail']}")
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    lines.append(f"{len(rows)} relations: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+    return "\n".join(lines)

@@ -8,7 +8,11 @@ from .findings import CouldNotRun
 from .package import Package, UnsafePath, read_bytes
 
 #: Resources whose rows point into an article: resource -> column holding the quoted text.
-SPAN_RESOURCES = {"claims": "quote", "events": "quote", "exclusions": "text"}
+SPAN_RESOURCES = {"claims": "quote", "events": "quote", "exclusions": "text", "relation_members": "item"}
+#: Resources where only some rows are spans (the others leave the span column empty).
+OPTIONAL_SPANS = {"relation_members"}
+#: Spans that account for a number in the coverage check (an enumerated item does not).
+COVERING = ("claims", "events", "exclusions")
 
 
 def article_texts(pkg: Package) -> dict[str, str]:
@@ -24,15 +28,17 @@ def article_texts(pkg: Package) -> dict[str, str]:
     return out
 
 
-def all_spans(pkg: Package) -> pd.DataFrame:
+def all_spans(pkg: Package, resources: tuple[str, ...] | None = None) -> pd.DataFrame:
     """One row per span: resource, row, article_id, start, end, quoted text."""
     frames = []
     for name, col in SPAN_RESOURCES.items():
-        if name not in pkg.resources:
+        if name not in pkg.resources or (resources is not None and name not in resources):
             continue
         df = pkg.frame(name)
         if not {"article_id", "char_start", "char_end", col} <= set(df.columns):
             continue
+        if name in OPTIONAL_SPANS:
+            df = df[(df[col] != "") | (df["article_id"] != "")]
         part = pd.DataFrame({
             "resource": pkg.path_of(name),
             "row": df.index,

@@ -7,12 +7,12 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import (coverage, descriptor, expectations, provenance, quotes, records,
-               tables, values)
+               relations, tables, values)
 
 #: Stages in the order they run. ``descriptor`` gates the rest: when the
 #: descriptor is unsafe or broken, later stages are skipped.
 STAGES: list[ModuleType] = [descriptor, tables, records, expectations, provenance,
-                            quotes, values, coverage]
+                            quotes, values, coverage, relations]
 
 
 def all_checks() -> dict[str, str]:

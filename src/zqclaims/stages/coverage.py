@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..findings import Finding
 from ..package import Package
-from ..spans import all_spans, article_texts
+from ..spans import COVERING, all_spans, article_texts
 from . import descriptor
 
 ID = "coverage"
@@ -76,7 +76,7 @@ def run(pkg: Package) -> Iterator[Finding]:
     if descriptor.unsafe(pkg) or "articles" not in pkg.resources:
         return
     texts = article_texts(pkg)
-    spans = all_spans(pkg).dropna(subset=["start", "end"])
+    spans = all_spans(pkg, COVERING).dropna(subset=["start", "end"])
     paths = dict(zip(pkg.frame("articles")["article_id"], pkg.frame("articles")["text_path"]))
     for article_id in sorted(texts):
         text = texts[article_id]

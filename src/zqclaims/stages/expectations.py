@@ -52,6 +52,50 @@ def _known(gx, etype: str) -> bool:
         return False
 
 
+def load_suite(pkg: Package, path: str) -> tuple[dict | None, list[Finding]]:
+    """Read a suite file; returns (spec, findings). spec is None when unusable."""
+    try:
+        spec = json.loads(read_bytes(pkg.root, path).decode("utf-8"))
+        resource = spec["meta"]["resource"]
+        list(spec["expectations"])
+    except (ValueError, KeyError, TypeError) as exc:
+        return None, [Finding(path, None, "", "expectation-suite-invalid", f"cannot read suite: {exc!r}",
+                              "a suite needs 'name', 'meta.resource' and a list 'expectations'")]
+    if resource not in pkg.resources:
+        return None, [Finding(path, None, "meta.resource", "expectation-suite-invalid",
+                              f"suite names resource '{resource}', which is not in datapackage.json",
+                              "set meta.resource to a resource name")]
+    return spec, []
+
+
+def validate_frame(gx, source, path: str, spec: dict, df) -> tuple[list, list[Finding]]:
+    """Run a suite on a DataFrame. Returns (failed (result, expectation) pairs, findings
+    about expectations GX does not know)."""
+    findings, usable = [], []
+    for i, exp in enumerate(spec["expectations"]):
+        etype = exp.get("type") if isinstance(exp, dict) else None
+        if not etype or not _known(gx, etype):
+            findings.append(Finding(path, None, f"expectations[{i}]", "expectation-unknown-type",
+                                    f"unknown expectation type {etype!r}; GX would drop it silently",
+                                    "use a GX 1.x expectation type (snake_case, e.g. expect_column_values_to_be_unique)"))
+        else:
+            usable.append(exp)
+    suite = gx.ExpectationSuite(name=spec.get("name", path), expectations=usable)
+    if len(suite.expectations) != len(usable):
+        findings.append(Finding(path, None, "", "expectation-unknown-type",
+                                f"GX built {len(suite.expectations)} of {len(usable)} expectations",
+                                "check the kwargs of each expectation against the GX 1.x reference"))
+    asset = source.add_dataframe_asset(name=path)
+    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": df})
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    failed = []
+    for res in result.results:
+        if not res.success:
+            cfg = res.expectation_config
+            failed.append((res, {"type": cfg.type, "kwargs": dict(cfg.kwargs), "meta": dict(cfg.meta or {})}))
+    return failed, findings
+
+
 def run(pkg: Package) -> Iterator[Finding]:
     if descriptor.unsafe(pkg):
         return
@@ -61,42 +105,15 @@ def run(pkg: Package) -> Iterator[Finding]:
     gx, ctx = _gx()
     source = ctx.data_sources.add_pandas("zqclaims")
     for path in files:
-        try:
-            spec = json.loads(read_bytes(pkg.root, path).decode("utf-8"))
-            resource = spec["meta"]["resource"]
-            raw_exps = list(spec["expectations"])
-        except (ValueError, KeyError, TypeError) as exc:
-            yield Finding(path, None, "", "expectation-suite-invalid", f"cannot read suite: {exc!r}",
-                          "a suite needs 'name', 'meta.resource' and a list 'expectations'")
-            continue
-        if resource not in pkg.resources:
-            yield Finding(path, None, "meta.resource", "expectation-suite-invalid",
-                          f"suite names resource '{resource}', which is not in datapackage.json",
-                          "set meta.resource to a resource name")
-            continue
-        usable = []
-        for i, exp in enumerate(raw_exps):
-            etype = exp.get("type") if isinstance(exp, dict) else None
-            if not etype or not _known(gx, etype):
-                yield Finding(path, None, f"expectations[{i}]", "expectation-unknown-type",
-                              f"unknown expectation type {etype!r}; GX would drop it silently",
-                              "use a GX 1.x expectation type (snake_case, e.g. expect_column_values_to_be_unique)")
-            else:
-                usable.append(exp)
-        suite = gx.ExpectationSuite(name=spec.get("name", path), expectations=usable)
-        if len(suite.expectations) != len(usable):
-            yield Finding(path, None, "", "expectation-unknown-type",
-                          f"GX built {len(suite.expectations)} of {len(usable)} expectations",
-                          "check the kwargs of each expectation against the GX 1.x reference")
+        spec, problems = load_suite(pkg, path)
+        yield from problems
+        if spec is None or spec["meta"].get("view"):
+            continue  # a suite on a derived view (e.g. relation evaluation) runs in its own stage
+        resource = spec["meta"]["resource"]
         df = typed_frame(pkg, resource).reset_index(names="__row__")
-        asset = source.add_dataframe_asset(name=path)
-        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": df})
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-        for res in result.results:
-            if res.success:
-                continue
-            cfg = res.expectation_config
-            exp = {"type": cfg.type, "kwargs": dict(cfg.kwargs), "meta": dict(cfg.meta or {})}
+        failed, problems = validate_frame(gx, source, path, spec, df)
+        yield from problems
+        for res, exp in failed:
             yield from _failures(pkg, resource, path, res, exp, df)
 
 

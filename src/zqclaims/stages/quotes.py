@@ -13,7 +13,7 @@ from . import descriptor
 
 ID = "quotes"
 CHECKS = {
-    "quote-mismatch": "a quote (claims, events) or text (exclusions) is not the archived text at its offsets",
+    "quote-mismatch": "a quote (claims, events), text (exclusions) or item (relation_members) is not the archived text at its offsets",
     "quote-unknown-article": "a span names an article with no readable archived text",
     "quote-zh-hans": "quote_zh_hans is not the quote in Simplified script with inserted pinyin removed",
 }

@@ -1,0 +1,430 @@
+"""Relations between claims, evaluated with exact interval arithmetic.
+
+A relation (``resources/relations.csv``) has members in roles
+(``resources/relation_members.csv``). Evaluation turns every relation into two
+intervals:
+
+- ``derived``: what the input claims imply (a part over a whole, a sum of
+  components, the prior value behind a growth rate, the count of listed items);
+- ``admissible``: what the stated claim allows (its own interval, narrowed by
+  the relation's tolerance when one is set).
+
+The relation *holds* when the two intervals meet, and, where the derived
+quantity is a count of things, when they meet at a whole number. See README,
+"Relations", for the rule of each type.
+
+Bounds are ``fractions.Fraction`` (exact); an unbounded side is ``±math.inf``.
+Evaluation is set-based: one grouped pass over all relations of a type, never a
+loop over pairs of rows.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from .numbers import fmt_decimal, interval, parse_value
+from .package import Package
+
+INF = math.inf
+YI = Fraction(10**8)
+#: Types that always constrain their claims (they can never be informational).
+CONSTRAINTS = {"share", "sum", "subset", "same_fact", "enumeration"}
+
+#: Roles each type needs: role -> (minimum, maximum or None for unlimited).
+ROLE_RULES: dict[str, dict[str, tuple[int, int | None]]] = {
+    "share": {"part": (1, 1), "whole": (1, 1), "share": (1, 1)},
+    "sum": {"component": (2, None), "total": (1, 1)},
+    "subset": {"part": (1, None), "whole": (1, 1)},
+    "same_fact": {"statement": (2, None)},
+    "growth": {"current": (1, 1), "rate": (1, 1), "prior": (0, 1)},
+    "implied_total": {"part": (1, 1), "share": (1, 1), "total": (0, 1)},
+    "enumeration": {"count": (1, 1), "item": (1, None)},
+    "target_vs_actual": {"target": (1, 1), "actual": (1, 1)},
+}
+#: Roles whose claim must be a percentage; every other claim role of a relation shares one unit.
+PERCENT_ROLES = {("share", "share"), ("growth", "rate"), ("implied_total", "share")}
+#: The role a relation's tolerance applies to (the figure the others are checked against).
+STATED_ROLE = {"share": "share", "sum": "total", "subset": "whole", "growth": "prior",
+               "implied_total": "total", "enumeration": "count"}
+#: Resources evaluation needs.
+NEEDS = {"relations", "relation_members", "claims", "units", "indicators"}
+VERDICTS = ("holds", "violated (as recorded)", "informational", "newly violated", "no longer violated",
+            "not evaluable")
+BOUNDS = ["lo", "lo_inc", "hi", "hi_inc"]
+
+
+# -- claim intervals --------------------------------------------------------
+
+def claim_intervals(pkg: Package) -> pd.DataFrame:
+    """Exact interval of every claim, recomputed from value, unit and qualifier.
+
+    Indexed by claim_id: lo, lo_inc, hi, hi_inc, point, unit_base. Claims whose
+    value cannot be read get missing bounds (the ``values`` stage reports them).
+    """
+    claims = pkg.frame("claims")
+    units = pkg.frame("units").set_index("unit")
+    kinds = dict(zip(pkg.frame("indicators")["indicator_id"], pkg.frame("indicators")["kind"]))
+    df = pd.DataFrame({
+        "value": claims["value"].to_numpy(),
+        "qualifier": claims["qualifier"].to_numpy(),
+        "unit_base": claims["unit"].map(units["unit_base"]).to_numpy(),
+        "mult": claims["unit"].map(units["multiplier"]).to_numpy(),
+        "share": (claims["indicator_id"].map(kinds) == "share").to_numpy(),
+    }, index=claims["claim_id"].to_numpy())
+    df = df[~df.index.duplicated()]
+    out = df.apply(_one_interval, axis=1, result_type="expand")
+    out.columns = ["lo", "lo_inc", "hi", "hi_inc", "point"]
+    out["unit_base"] = df["unit_base"]
+    return out
+
+
+def _one_interval(rec: pd.Series) -> tuple:
+    try:
+        mult = Fraction(rec["mult"])
+        lo, lo_inc, hi, hi_inc = interval(rec["value"], mult, rec["unit_base"], rec["qualifier"], bool(rec["share"]))
+        point = parse_value(rec["value"]) * mult
+    except (ValueError, TypeError, ZeroDivisionError):
+        return (None, None, None, None, None)
+    return (lo, lo_inc, INF if hi is None else hi, True if hi is None else hi_inc, point)
+
+
+# -- structure --------------------------------------------------------------
+
+def members(pkg: Package) -> pd.DataFrame:
+    """relation_members joined with their relation's type and claim intervals."""
+    rel = pkg.frame("relations")
+    mem = pkg.frame("relation_members").reset_index(names="row")
+    mem = mem.merge(rel[["relation_id", "relation_type"]].drop_duplicates("relation_id"), on="relation_id", how="left")
+    return mem.merge(claim_intervals(pkg), left_on="claim_id", right_index=True, how="left")
+
+
+def structure_problems(pkg: Package) -> pd.DataFrame:
+    """Relations whose members do not fit their type: one row per problem
+    (relation_id, field, message), set-based over all relations."""
+    rel = pkg.frame("relations")[["relation_id", "relation_type"]].drop_duplicates("relation_id")
+    mem = members(pkg)
+    rules = pd.DataFrame([(t, r, lo, hi) for t, roles in ROLE_RULES.items() for r, (lo, hi) in roles.items()],
+                         columns=["relation_type", "role", "min", "max"])
+    counts = mem.groupby(["relation_id", "role"]).size().rename("n").reset_index()
+    # every (relation, role its type needs) with the number of members it has
+    need = rel.merge(rules, on="relation_type").merge(counts, on=["relation_id", "role"], how="left")
+    need["n"] = need["n"].fillna(0).astype(int)
+    few = need[need["n"] < need["min"]]
+    many = need[need["max"].notna() & (need["n"] > need["max"].fillna(0))]
+    # roles a type does not use
+    extra = counts.merge(rel, on="relation_id", how="left").merge(rules, on=["relation_type", "role"], how="left")
+    extra = extra[extra["min"].isna()]
+    probs = [
+        pd.DataFrame({"relation_id": few["relation_id"], "field": "role",
+                      "message": few["relation_type"] + " needs at least " + few["min"].astype(str) + " member(s) in role '"
+                      + few["role"] + "', has " + few["n"].astype(str)}),
+        pd.DataFrame({"relation_id": many["relation_id"], "field": "role",
+                      "message": many["relation_type"] + " allows at most " + many["max"].astype(int).astype(str)
+                      + " member(s) in role '" + many["role"] + "', has " + many["n"].astype(str)}),
+        pd.DataFrame({"relation_id": extra["relation_id"], "field": "role",
+                      "message": extra["relation_type"].fillna("(unknown type)") + " has no role '" + extra["role"] + "'"}),
+    ]
+    return pd.concat(probs, ignore_index=True).sort_values(["relation_id", "message"]).reset_index(drop=True)
+
+
+def unit_problems(pkg: Package) -> pd.DataFrame:
+    """Relations mixing units: shares and rates must be percentages, and the
+    other claims of a relation must share one unit base."""
+    mem = members(pkg)
+    mem = mem[(mem["role"] != "item") & mem["unit_base"].notna()]
+    pct = pd.Series([(t, r) in PERCENT_ROLES for t, r in zip(mem["relation_type"], mem["role"])], index=mem.index,
+                    dtype=bool)
+    not_pct = mem[pct & (mem["unit_base"] != "percent")]
+    same = mem[~pct].groupby("relation_id")["unit_base"].agg(lambda s: sorted(set(s)))
+    mixed = same[same.map(len) > 1]
+    return pd.concat([
+        pd.DataFrame({"relation_id": not_pct["relation_id"], "field": "claim_id",
+                      "message": "the " + not_pct["role"] + " " + not_pct["claim_id"] + " is in '"
+                      + not_pct["unit_base"] + "', not a percentage"}),
+        pd.DataFrame({"relation_id": mixed.index, "field": "claim_id",
+                      "message": "members are in different units: " + mixed.map(", ".join)}),
+    ], ignore_index=True).sort_values(["relation_id", "message"]).reset_index(drop=True)
+
+
+# -- interval arithmetic (element-wise on columns) ---------------------------
+
+def _mul(a, b):
+    return a.combine(b, lambda x, y: x * y if x and y else Fraction(0))
+
+
+def _div(a, b):
+    """a / b for non-negative bounds: x / 0 is +inf, x / inf is 0."""
+    def div(x, y):
+        if y == 0:
+            return INF if x else Fraction(0)
+        if y == INF:
+            return Fraction(0) if x != INF else INF
+        return x / y if x != INF else INF
+    return a.combine(b, div)
+
+
+def _one(mem: pd.DataFrame, role: str, index: pd.Index) -> pd.DataFrame:
+    """The single member in ``role`` of each relation, aligned on ``index``."""
+    sel = mem[mem["role"] == role].drop_duplicates("relation_id").set_index("relation_id")
+    return sel.reindex(index)[BOUNDS + ["point", "claim_id"]]
+
+
+def _everything(index: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame({"lo": -INF, "lo_inc": True, "hi": INF, "hi_inc": True}, index=index)
+
+
+def _or(stated: pd.DataFrame, fallback: pd.DataFrame) -> pd.DataFrame:
+    out = stated[BOUNDS].copy()
+    missing = out["lo"].isna()
+    out.loc[missing, BOUNDS] = fallback.loc[missing, BOUNDS]
+    return out
+
+
+def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: int) -> pd.DataFrame:
+    """scale * num / den on non-negative intervals."""
+    s = pd.Series(Fraction(scale), index=num.index, dtype=object)
+    return pd.DataFrame({"lo": _div(_mul(num["lo"], s), den["hi"]), "lo_inc": num["lo_inc"] & den["hi_inc"],
+                         "hi": _div(_mul(num["hi"], s), den["lo"]), "hi_inc": num["hi_inc"] & den["lo_inc"]})
+
+
+def _summed(mem: pd.DataFrame, role: str, index: pd.Index) -> pd.DataFrame:
+    sel = mem[mem["role"] == role]
+    g = sel.groupby("relation_id")
+    out = pd.DataFrame({"lo": g["lo"].agg(lambda s: sum(s, Fraction(0))), "lo_inc": g["lo_inc"].all(),
+                        "hi": g["hi"].agg(lambda s: sum(s, Fraction(0))), "hi_inc": g["hi_inc"].all()})
+    return out.reindex(index)
+
+
+def _common(mem: pd.DataFrame, role: str, index: pd.Index) -> pd.DataFrame:
+    """Intersection of the intervals in ``role``: the largest lower and smallest upper
+    bound, exclusive when any bound at that value is exclusive."""
+    sel = mem[mem["role"] == role].copy()
+    g = sel.groupby("relation_id")
+    lo, hi = g["lo"].agg(max), g["hi"].agg(min)
+    sel["at_lo"], sel["at_hi"] = sel["lo"] == sel["relation_id"].map(lo), sel["hi"] == sel["relation_id"].map(hi)
+    lo_inc = (~sel["at_lo"] | sel["lo_inc"].astype(bool)).groupby(sel["relation_id"]).all()
+    hi_inc = (~sel["at_hi"] | sel["hi_inc"].astype(bool)).groupby(sel["relation_id"]).all()
+    return pd.DataFrame({"lo": lo, "lo_inc": lo_inc, "hi": hi, "hi_inc": hi_inc}).reindex(index)
+
+
+def _tolerant(stated: pd.DataFrame, tolerance: pd.Series) -> pd.DataFrame:
+    """Replace the stated interval by point x [1 - t, 1 + t] where a tolerance is set."""
+    out = stated[BOUNDS].copy()
+    has = tolerance.notna() & stated["point"].notna()
+    if has.any():
+        t, p = tolerance[has], stated.loc[has, "point"]
+        out.loc[has, "lo"] = [v * (1 - f) for v, f in zip(p, t)]
+        out.loc[has, "hi"] = [v * (1 + f) for v, f in zip(p, t)]
+        out.loc[has, ["lo_inc", "hi_inc"]] = True
+    return out
+
+
+def _derive(rtype: str, rel: pd.DataFrame, mem: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, str]:
+    """(derived, admissible, integer_required, what the derived interval is) for all relations of one type."""
+    idx = rel.index
+    mem = mem[mem["relation_id"].isin(idx)]
+    stated = _one(mem, STATED_ROLE.get(rtype, ""), idx)
+    stated_b = _tolerant(stated, rel["tolerance_f"])
+    no_int = pd.Series(False, index=idx)
+    if rtype == "share":
+        return _ratio(_one(mem, "part", idx), _one(mem, "whole", idx), 100), stated_b, no_int, "part / whole"
+    if rtype == "sum":
+        return _summed(mem, "component", idx), stated_b, no_int, "sum of components"
+    if rtype == "subset":
+        whole = stated_b.copy()
+        whole["lo"], whole["lo_inc"] = -INF, True
+        return _summed(mem, "part", idx), whole, no_int, "sum of parts (must not exceed the whole)"
+    if rtype == "same_fact":
+        return _common(mem, "statement", idx), _everything(idx), no_int, "common part of the statements"
+    if rtype == "growth":
+        cur, rate = _one(mem, "current", idx), _one(mem, "rate", idx)
+        factor = pd.DataFrame({"lo": rate["lo"].map(lambda r: 1 + r / 100 if r is not None else None),
+                               "lo_inc": rate["lo_inc"],
+                               "hi": rate["hi"].map(lambda r: 1 + r / 100 if r is not None else None),
+                               "hi_inc": rate["hi_inc"]})
+        counts = _unit_of(mem, "current", idx) == "count"
+        return _ratio(cur, factor, 1), _or(stated_b, _everything(idx)), counts, "implied prior value"
+    if rtype == "implied_total":
+        part = _one(mem, "part", idx)
+        floor = _everything(idx)
+        floor["lo"], floor["lo_inc"] = part["lo"], part["lo_inc"]
+        counts = _unit_of(mem, "part", idx) == "count"
+        return _ratio(part, _one(mem, "share", idx), 100), _or(stated_b, floor), counts, "implied total"
+    if rtype == "enumeration":
+        n = mem[mem["role"] == "item"].groupby("relation_id").size().reindex(idx).fillna(0).astype(int)
+        n = n.map(Fraction)
+        complete = rel["items_complete"] == "true"
+        derived = pd.DataFrame({"lo": n, "lo_inc": True, "hi": n.where(complete, INF), "hi_inc": True})
+        return derived, stated_b, no_int, "items listed"
+    if rtype == "target_vs_actual":
+        return (_ratio(_one(mem, "actual", idx), _one(mem, "target", idx), 100), _everything(idx), no_int,
+                "actual / target")
+    raise ValueError(rtype)
+
+
+#: The role whose claim carries the unit of the derived interval.
+_FIRST_ROLE = {"sum": "component", "subset": "part", "same_fact": "statement", "growth": "current",
+               "implied_total": "part"}
+
+
+def _unit_of(mem: pd.DataFrame, role: str, index: pd.Index) -> pd.Series:
+    sel = mem[mem["role"] == role].drop_duplicates("relation_id").set_index("relation_id")
+    return sel["unit_base"].reindex(index)
+
+
+# -- verdicts ---------------------------------------------------------------
+
+def meets(df: pd.DataFrame) -> pd.Series:
+    """Whether derived and admissible intervals meet (and at a whole number where
+    ``integer`` is set). Columns d_lo, d_lo_inc, d_hi, d_hi_inc, a_lo, ... integer."""
+    def one(r) -> bool | None:
+        bounds = [r["d_lo"], r["d_hi"], r["a_lo"], r["a_hi"]]
+        if any(b is None or (isinstance(b, float) and math.isnan(b)) for b in bounds):
+            return None
+        lo, lo_inc = _pick(r["d_lo"], r["d_lo_inc"], r["a_lo"], r["a_lo_inc"], higher=True)
+        hi, hi_inc = _pick(r["d_hi"], r["d_hi_inc"], r["a_hi"], r["a_hi_inc"], higher=False)
+        if lo > hi or (lo == hi and not (lo_inc and hi_inc)):
+            return False
+        if not bool(r["integer"]) or hi == INF or lo == -INF:
+            return True
+        first = math.floor(lo) + 1 if (not lo_inc and lo == math.floor(lo)) else math.ceil(lo)
+        return first < hi or (first == hi and bool(hi_inc))
+    return df.apply(one, axis=1).astype(object) if len(df) else pd.Series([], dtype=object)
+
+
+def _pick(a, a_inc, b, b_inc, higher: bool):
+    if a == b:
+        return a, bool(a_inc) and bool(b_inc)
+    return (a, bool(a_inc)) if (a > b) == higher else (b, bool(b_inc))
+
+
+def verdicts(df: pd.DataFrame) -> pd.Series:
+    """The verdict of each evaluated relation (see :data:`VERDICTS`)."""
+    ok = meets(df)
+    expected = df["expected"]
+    out = pd.Series("not evaluable", index=df.index, dtype=object)
+    known = ok.notna()
+    okb = ok.where(known, False).astype(bool)
+    out[known & (expected == "holds") & okb] = "holds"
+    out[known & (expected == "holds") & ~okb] = "newly violated"
+    out[known & (expected == "violated") & ~okb] = "violated (as recorded)"
+    out[known & (expected == "violated") & okb] = "no longer violated"
+    out[known & (expected == "informational")] = "informational"
+    return out
+
+
+def verdict_matches(df: pd.DataFrame) -> pd.Series:
+    """False where a verdict contradicts the record (the GX expectation's condition).
+    Relations that cannot be evaluated are another expectation's concern."""
+    return ~verdicts(df).isin(["newly violated", "no longer violated"])
+
+
+def agrees(ev: pd.DataFrame) -> bool:
+    """Every verdict agrees with the record (none newly violated, no longer violated or not evaluable)."""
+    return bool(ev["verdict"].isin(["holds", "violated (as recorded)", "informational"]).all())
+
+
+# -- evaluation -------------------------------------------------------------
+
+def evaluate(pkg: Package) -> pd.DataFrame:
+    """One row per relation, in relation_id order: the derived and admissible
+    intervals, whether a whole number is required, the verdict and a readable
+    account of the numbers. ``row`` is the relation's line in relations.csv."""
+    rel = pkg.frame("relations").reset_index(names="row").drop_duplicates("relation_id").set_index("relation_id")
+    rel["tolerance_f"] = rel["tolerance"].map(lambda t: Fraction(t) if _is_number(t) else None)
+    mem = members(pkg)
+    parts = []
+    for rtype, group in rel.groupby("relation_type", sort=True):
+        if rtype not in ROLE_RULES:
+            continue
+        derived, admissible, integer, what = _derive(rtype, group, mem)
+        part = pd.concat([derived[BOUNDS].add_prefix("d_"), admissible[BOUNDS].add_prefix("a_")], axis=1)
+        part["integer"] = integer.fillna(False).astype(bool)
+        part["derived_as"] = what
+        part["unit"] = "percent" if rtype in ("share", "target_vs_actual") else "count" if rtype == "enumeration" \
+            else _unit_of(mem, _FIRST_ROLE[rtype], group.index)
+        stated_present = _one(mem, STATED_ROLE.get(rtype, ""), group.index)["claim_id"].notna()
+        part["constrained"] = (rtype in CONSTRAINTS) | stated_present | part["integer"]
+        parts.append(part)
+    cols = [f"{p}_{b}" for p in "da" for b in BOUNDS] + ["integer", "derived_as", "unit", "constrained"]
+    ev = pd.concat(parts) if parts else pd.DataFrame(columns=cols)
+    ev = rel[["row", "relation_type", "expected", "statement_en"]].join(ev, how="left")
+    for col in ("integer", "constrained"):
+        ev[col] = ev[col].map(lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else False)
+    ev["unit"] = ev["unit"].fillna("")
+    claim_ids = mem[mem["role"] != "item"].groupby("relation_id")["claim_id"].agg(lambda s: " ".join(s))
+    ev["claims"] = claim_ids.reindex(ev.index).fillna("")
+    ev = ev.sort_index()
+    ev["meets"] = meets(ev)
+    ev["verdict"] = verdicts(ev)
+    ev["detail"] = [_detail(r) for r in ev.itertuples()]
+    return ev.reset_index()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Fraction(text)
+        return True
+    except (ValueError, TypeError, ZeroDivisionError):
+        return False
+
+
+def show(x, unit: str = "") -> str:
+    """A bound for people: 4 decimal places; amounts in 亿元 (10^8 yuan)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "?"
+    if x in (INF, -INF):
+        return "∞" if x > 0 else "-∞"
+    return fmt_decimal(Fraction(x) / YI if unit == "CNY" else Fraction(x), 4)
+
+
+def show_interval(lo, lo_inc, hi, hi_inc, unit: str = "") -> str:
+    if lo is None or (isinstance(lo, float) and math.isnan(lo)):
+        return "(not evaluable)"
+    left = "[" if lo_inc and lo != -INF else "("
+    right = "]" if hi_inc and hi != INF else ")"
+    suffix = {"CNY": " 亿元", "percent": "%"}.get(unit, f" {unit}" if unit and unit != "count" else "")
+    return f"{left}{show(lo, unit)}, {show(hi, unit)}{right}{suffix}"
+
+
+def _detail(r) -> str:
+    d = show_interval(r.d_lo, r.d_lo_inc, r.d_hi, r.d_hi_inc, r.unit)
+    if r.expected == "informational":
+        return f"{r.derived_as} {d} (claims {r.claims})"
+    if r.a_lo == -INF and r.a_hi == INF:
+        need = "must contain a whole number" if r.integer else "must not be empty"
+        return f"{r.derived_as} {d} {need} (claims {r.claims})"
+    a = show_interval(r.a_lo, r.a_lo_inc, r.a_hi, r.a_hi_inc, r.unit)
+    whole = " at a whole number" if r.integer else ""
+    return f"{r.derived_as} {d} must meet {a}{whole} (claims {r.claims})"
+
+
+def as_records(ev: pd.DataFrame) -> list[dict]:
+    """JSON-ready records with exact decimal bounds (10 places) and nulls for unbounded sides."""
+    def bound(x):
+        if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+            return None
+        return fmt_decimal(Fraction(x))
+
+    def exact(x):
+        return None if bound(x) is None else str(Fraction(x))
+    out = []
+    for r in ev.itertuples():
+        out.append({
+            "relation_id": r.relation_id, "relation_type": r.relation_type, "expected": r.expected,
+            "verdict": r.verdict, "claims": r.claims.split(), "derived_as": r.derived_as,
+            "derived": _side(r.d_lo, r.d_lo_inc, r.d_hi, r.d_hi_inc, bound, exact),
+            "admissible": _side(r.a_lo, r.a_lo_inc, r.a_hi, r.a_hi_inc, bound, exact),
+            "unit": r.unit, "whole_number_required": bool(r.integer), "statement_en": r.statement_en,
+            "detail": r.detail,
+        })
+    return out
+
+
+def _side(lo, lo_inc, hi, hi_inc, bound, exact) -> dict:
+    return {"lower": bound(lo), "lower_exact": exact(lo), "lower_inclusive": bool(lo_inc) if bound(lo) else None,
+            "upper": bound(hi), "upper_exact": exact(hi), "upper_inclusive": bool(hi_inc) if bound(hi) else None}
