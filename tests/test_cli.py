@@ -15,7 +15,8 @@ def test_shipped_package_is_valid() -> None:
     result = run("validate", str(ROOT))
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith(
-        "valid: all checks passed (descriptor, tables, records, expectations, provenance, quotes, values, coverage)")
+        "valid: all checks passed (descriptor, tables, records, expectations, provenance, quotes, values, coverage, "
+        "relations)")
 
 
 def test_json_output_is_deterministic_and_has_no_absolute_paths(pkg: Path) -> None:

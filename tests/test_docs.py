@@ -68,3 +68,9 @@ def test_versions_agree() -> None:
     assert f"## [{desc['version']}]" in changelog
     assert f"version-{desc['version']}-" in README
     assert f"version: {desc['version']}" in (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+
+
+def test_relations_example_in_readme_is_real_output() -> None:
+    from .conftest import run
+    block = README.split("$ zqclaims relations . --type share\n")[1].split("```")[0]
+    assert run("relations", str(ROOT), "--type", "share").stdout == block

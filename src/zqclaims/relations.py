@@ -30,6 +30,7 @@ from .numbers import fmt_decimal, interval, parse_value
 from .package import Package
 
 INF = math.inf
+NAN = math.nan
 YI = Fraction(10**8)
 #: Types that always constrain their claims (they can never be informational).
 CONSTRAINTS = {"share", "sum", "subset", "same_fact", "enumeration"}
@@ -88,7 +89,7 @@ def _one_interval(rec: pd.Series) -> tuple:
         lo, lo_inc, hi, hi_inc = interval(rec["value"], mult, rec["unit_base"], rec["qualifier"], bool(rec["share"]))
         point = parse_value(rec["value"]) * mult
     except (ValueError, TypeError, ZeroDivisionError):
-        return (None, None, None, None, None)
+        return (NAN, False, NAN, False, NAN)
     return (lo, lo_inc, INF if hi is None else hi, True if hi is None else hi_inc, point)
 
 

@@ -47,5 +47,6 @@ def relations_text(rows: list[dict]) -> str:
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    lines.append(f"{len(rows)} relations: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+    noun = "relation" if len(rows) == 1 else "relations"
+    lines.append(f"{len(rows)} {noun}: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
     return "\n".join(lines)
