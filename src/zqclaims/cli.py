@@ -107,10 +107,10 @@ def relations(package_dir: str, output: str, types: tuple[str, ...]) -> None:
     """
     try:
         pkg = package.load(package_dir)
-        missing = sorted(relations_mod.NEEDS - set(pkg.resources))
+        missing = pkg.lacks(relations_mod.COLUMNS)
         if missing:
-            raise CouldNotRun(f"datapackage.json has no resource {', '.join(missing)}",
-                              "relations need the relations, relation_members, claims, units and indicators resources")
+            raise CouldNotRun(f"cannot evaluate relations without {', '.join(missing)}",
+                              "run 'zqclaims validate' to see what is damaged, and restore it")
         ev = relations_mod.evaluate(pkg)
     except CouldNotRun as exc:
         _could_not_run(exc)

@@ -115,6 +115,20 @@ class Package:
             self._frames[name] = df
         return self._frames[name]
 
+    def lacks(self, columns: dict[str, list[str]]) -> list[str]:
+        """The 'resource.column' pairs of ``columns`` that the package does not have.
+
+        Set-based stages need their columns; when a header is damaged they skip
+        and leave the report to the ``tables`` stage (table-incorrect-label)."""
+        out = []
+        for name, cols in columns.items():
+            if name not in self.resources:
+                out.append(f"{name} (resource)")
+                continue
+            have = set(self.frame(name).columns)
+            out += [f"{name}.{c}" for c in cols if c not in have]
+        return out
+
     def text_of(self, name: str) -> str:
         return read_bytes(self.root, self.path_of(name)).decode("utf-8", errors="replace")
 

@@ -51,8 +51,15 @@ PERCENT_ROLES = {("share", "share"), ("growth", "rate"), ("implied_total", "shar
 #: The role a relation's tolerance applies to (the figure the others are checked against).
 STATED_ROLE = {"share": "share", "sum": "total", "subset": "whole", "growth": "prior",
                "implied_total": "total", "enumeration": "count"}
-#: Resources evaluation needs.
-NEEDS = {"relations", "relation_members", "claims", "units", "indicators"}
+#: The columns evaluation reads, per resource.
+COLUMNS = {
+    "relations": ["relation_id", "relation_type", "expected", "tolerance", "items_complete", "statement_en"],
+    "relation_members": ["relation_id", "role", "claim_id", "item"],
+    "claims": ["claim_id", "value", "unit", "qualifier", "indicator_id"],
+    "units": ["unit", "unit_base", "multiplier"],
+    "indicators": ["indicator_id", "kind"],
+}
+NEEDS = set(COLUMNS)
 VERDICTS = ("holds", "violated (as recorded)", "informational", "newly violated", "no longer violated",
             "not evaluable")
 BOUNDS = ["lo", "lo_inc", "hi", "hi_inc"]

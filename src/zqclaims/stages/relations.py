@@ -27,12 +27,11 @@ CHECKS = {
     "relation-units": "a relation mixes units, or its share or rate is not a percentage",
     "relation-suite": "the relation suite is missing or names a check id this stage does not know",
 }
-NEEDS = rel.NEEDS
 
 
 def run(pkg: Package) -> Iterator[Finding]:
-    if descriptor.unsafe(pkg) or not NEEDS <= set(pkg.resources):
-        return
+    if descriptor.unsafe(pkg) or pkg.lacks(rel.COLUMNS):
+        return  # the tables stage reports missing resources and damaged headers
     path = pkg.path_of("relations")
     rows = dict(zip(pkg.frame("relations")["relation_id"], pkg.frame("relations").index))
     for check, problems, hint in (

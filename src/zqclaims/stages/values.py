@@ -26,6 +26,9 @@ CHECKS = {
     "value-interval": "lower/upper or their inclusivity differ from the interval rule",
 }
 REL_TOL = Fraction(1, 10**9)
+COLUMNS = {"claims": ["value", "unit", "quote", "value_base", "unit_base", "qualifier", "indicator_id", "lower",
+                      "upper", "lower_inclusive", "upper_inclusive"],
+           "units": ["unit", "unit_base", "multiplier"], "indicators": ["indicator_id", "kind"]}
 
 
 def _close(cell: str, want: Fraction | None) -> bool:
@@ -39,8 +42,8 @@ def _close(cell: str, want: Fraction | None) -> bool:
 
 
 def run(pkg: Package) -> Iterator[Finding]:
-    if descriptor.unsafe(pkg) or not {"claims", "units", "indicators"} <= set(pkg.resources):
-        return
+    if descriptor.unsafe(pkg) or pkg.lacks(COLUMNS):
+        return  # the tables stage reports missing resources and damaged headers
     claims, path = pkg.frame("claims"), pkg.path_of("claims")
     units = pkg.frame("units").set_index("unit")
     kinds = dict(zip(pkg.frame("indicators")["indicator_id"], pkg.frame("indicators")["kind"]))
