@@ -110,11 +110,12 @@ def members(pkg: Package) -> pd.DataFrame:
     return mem.merge(claim_intervals(pkg), left_on="claim_id", right_index=True, how="left")
 
 
-def structure_problems(pkg: Package) -> pd.DataFrame:
+def structure_problems(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
     """Relations whose members do not fit their type: one row per problem
-    (relation_id, field, message), set-based over all relations."""
+    (relation_id, field, message), set-based over all relations. ``mem`` is
+    :func:`members` (computed when not given)."""
     rel = pkg.frame("relations")[["relation_id", "relation_type"]].drop_duplicates("relation_id")
-    mem = members(pkg)
+    mem = members(pkg) if mem is None else mem
     rules = pd.DataFrame([(t, r, lo, hi) for t, roles in ROLE_RULES.items() for r, (lo, hi) in roles.items()],
                          columns=["relation_type", "role", "min", "max"])
     counts = mem.groupby(["relation_id", "role"]).size().rename("n").reset_index()
@@ -139,10 +140,10 @@ def structure_problems(pkg: Package) -> pd.DataFrame:
     return pd.concat(probs, ignore_index=True).sort_values(["relation_id", "message"]).reset_index(drop=True)
 
 
-def unit_problems(pkg: Package) -> pd.DataFrame:
+def unit_problems(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
     """Relations mixing units: shares and rates must be percentages, and the
     other claims of a relation must share one unit base."""
-    mem = members(pkg)
+    mem = members(pkg) if mem is None else mem
     mem = mem[(mem["role"] != "item") & mem["unit_base"].notna()]
     pct = pd.Series([(t, r) in PERCENT_ROLES for t, r in zip(mem["relation_type"], mem["role"])], index=mem.index,
                     dtype=bool)
@@ -338,13 +339,13 @@ def agrees(ev: pd.DataFrame) -> bool:
 
 # -- evaluation -------------------------------------------------------------
 
-def evaluate(pkg: Package) -> pd.DataFrame:
+def evaluate(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per relation, in relation_id order: the derived and admissible
     intervals, whether a whole number is required, the verdict and a readable
     account of the numbers. ``row`` is the relation's line in relations.csv."""
     rel = pkg.frame("relations").reset_index(names="row").drop_duplicates("relation_id").set_index("relation_id")
     rel["tolerance_f"] = rel["tolerance"].map(lambda t: Fraction(t) if _is_number(t) else None)
-    mem = members(pkg)
+    mem = members(pkg) if mem is None else mem
     parts = []
     for rtype, group in rel.groupby("relation_type", sort=True):
         if rtype not in ROLE_RULES:

@@ -34,10 +34,11 @@ def run(pkg: Package) -> Iterator[Finding]:
         return  # the tables stage reports missing resources and damaged headers
     path = pkg.path_of("relations")
     rows = dict(zip(pkg.frame("relations")["relation_id"], pkg.frame("relations").index))
+    mem = rel.members(pkg)  # joined with the claims' exact intervals once, shared below
     for check, problems, hint in (
-            ("relation-members", rel.structure_problems(pkg),
+            ("relation-members", rel.structure_problems(pkg, mem),
              "see README 'Relations' for the roles of each type; fix resources/relation_members.csv"),
-            ("relation-units", rel.unit_problems(pkg),
+            ("relation-units", rel.unit_problems(pkg, mem),
              "relate figures of one measure; a share or growth rate must be a claim in percent")):
         for rec in problems.itertuples():
             yield Finding(path, rows.get(rec.relation_id), "relation_id", check, f"{rec.relation_id}: {rec.message}",
@@ -50,7 +51,7 @@ def run(pkg: Package) -> Iterator[Finding]:
     yield from problems
     if spec is None:
         return
-    ev = rel.evaluate(pkg)
+    ev = rel.evaluate(pkg, mem)
     gx, ctx = expectations._gx()
     from .. import gx_relations  # noqa: F401 - registers the custom expectation with GX
 
