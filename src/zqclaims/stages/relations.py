@@ -25,7 +25,7 @@ CHECKS = {
     "relation-informational": "a relation marked informational is a checkable constraint",
     "relation-members": "a relation lacks a role its type needs, has too many members in a role, or a role its type does not use",
     "relation-units": "a relation mixes units, or its share or rate is not a percentage",
-    "relation-suite": "the relation suite is missing or names a check id this stage does not know",
+    "relation-suite": "checks/relation_verdicts.json is missing, or an expectation in it names no relations check id",
 }
 
 
@@ -51,6 +51,12 @@ def run(pkg: Package) -> Iterator[Finding]:
     yield from problems
     if spec is None:
         return
+    for i, exp in enumerate(spec["expectations"]):
+        check = (exp.get("meta") or {}).get("check_id") if isinstance(exp, dict) else None
+        if check not in CHECKS or check == "relation-suite":
+            yield Finding(SUITE, None, f"expectations[{i}].meta.check_id", "relation-suite",
+                          f"check id {check!r} is not a relations check",
+                          f"set meta.check_id to one of: {', '.join(c for c in sorted(CHECKS) if c != 'relation-suite')}")
     ev = rel.evaluate(pkg, mem)
     gx, ctx = expectations._gx()
     from .. import gx_relations  # noqa: F401 - registers the custom expectation with GX
@@ -59,11 +65,8 @@ def run(pkg: Package) -> Iterator[Finding]:
     yield from problems
     for res, exp in failed:
         check = exp["meta"].get("check_id", "")
-        if check not in CHECKS:
-            yield Finding(SUITE, None, "", "relation-suite",
-                          f"expectation {exp['type']} failed and names check id {check!r}, which is not a relations check",
-                          f"set meta.check_id to one of: {', '.join(sorted(CHECKS))}")
-            continue
+        if check not in CHECKS or check == "relation-suite":
+            continue  # reported above
         hint = exp["meta"].get("hint", f"see {SUITE}")
         idx = res.result.get("unexpected_index_list") or []
         for i in sorted(set(int(i) for i in idx if not isinstance(i, dict))):
