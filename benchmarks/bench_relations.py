@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     base = package.load(args.package_dir)
     spec = json.loads((base.root / "checks/relation_verdicts.json").read_text(encoding="utf-8"))
-    gx, ctx = expectations._gx()
+    gx, ctx = expectations.gx_context()
     from zqclaims import gx_relations  # noqa: F401
 
     source = ctx.data_sources.add_pandas("bench")

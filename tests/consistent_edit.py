@@ -21,9 +21,9 @@ from zqclaims.spans import SPAN_RESOURCES
 
 
 def _read(path: Path) -> tuple[list[str], list[dict]]:
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-    header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-    return header, rows
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
 
 
 def _write(path: Path, header: list[str], rows: list[dict]) -> None:

@@ -93,32 +93,38 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _edit_rows(path: Path, edit) -> bool:
+    """Read a CSV, let ``edit(header, body)`` change cells in place (it returns
+    whether it did), and write the file back atomically only if it changed."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    if not rows or not edit(rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]):
+        return False
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    _atomic_write(path, out.getvalue().encode("utf-8"))
+    return True
+
+
 def _fill_article_hashes(pkg: Package) -> bool:
     """Fill empty sha256/char_count cells of articles.csv; never overwrite one."""
     if "articles" not in pkg.resources:
         return False
-    path = safe_path(pkg.root, pkg.path_of("articles"))
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-    header = rows[0]
-    need = {"text_path", "sha256", "char_count"}
-    if not need <= set(header):
-        return False
-    tp, sh, cc = (header.index(c) for c in ("text_path", "sha256", "char_count"))
-    changed = False
-    for r in rows[1:]:
-        if len(r) != len(header) or not r[tp]:
-            continue
-        if not r[sh] or not r[cc]:
-            data = read_bytes(pkg.root, r[tp])
-            if not r[sh]:
-                r[sh], changed = hashlib.sha256(data).hexdigest(), True
-            if not r[cc]:
-                r[cc], changed = str(len(data.decode("utf-8"))), True
-    if changed:
-        out = io.StringIO(newline="")
-        csv.writer(out, lineterminator="\n").writerows(rows)
-        _atomic_write(path, out.getvalue().encode("utf-8"))
-    return changed
+
+    def fill(header: list[str], body: list[list[str]]) -> bool:
+        if not {"text_path", "sha256", "char_count"} <= set(header):
+            return False
+        tp, sh, cc = (header.index(c) for c in ("text_path", "sha256", "char_count"))
+        changed = False
+        for r in body:
+            if r[tp] and (not r[sh] or not r[cc]):
+                data = read_bytes(pkg.root, r[tp])
+                if not r[sh]:
+                    r[sh], changed = hashlib.sha256(data).hexdigest(), True
+                if not r[cc]:
+                    r[cc], changed = str(len(data.decode("utf-8"))), True
+        return changed
+
+    return _edit_rows(safe_path(pkg.root, pkg.path_of("articles")), fill)
 
 
 def _derive_simplified(pkg: Package) -> list[str]:
@@ -130,19 +136,18 @@ def _derive_simplified(pkg: Package) -> list[str]:
     for name, col in SPAN_RESOURCES.items():
         if name not in pkg.resources:
             continue
-        path = safe_path(pkg.root, pkg.path_of(name))
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-        if not rows or "quote_zh_hans" not in rows[0] or col not in rows[0]:
-            continue
-        q, z = rows[0].index(col), rows[0].index("quote_zh_hans")
-        dirty = False
-        for r in rows[1:]:
-            if len(r) == len(rows[0]) and r[z] != to_simplified(r[q]):
-                r[z], dirty = to_simplified(r[q]), True
-        if dirty:
-            out = io.StringIO(newline="")
-            csv.writer(out, lineterminator="\n").writerows(rows)
-            _atomic_write(path, out.getvalue().encode("utf-8"))
+
+        def derive(header: list[str], body: list[list[str]], col: str = col) -> bool:
+            if "quote_zh_hans" not in header or col not in header:
+                return False
+            q, z = header.index(col), header.index("quote_zh_hans")
+            dirty = False
+            for r in body:
+                if r[z] != to_simplified(r[q]):
+                    r[z], dirty = to_simplified(r[q]), True
+            return dirty
+
+        if _edit_rows(safe_path(pkg.root, pkg.path_of(name)), derive):
             changed.append(pkg.path_of(name))
     return changed
 

@@ -59,9 +59,11 @@ COLUMNS = {
     "units": ["unit", "unit_base", "multiplier"],
     "indicators": ["indicator_id", "kind"],
 }
-NEEDS = set(COLUMNS)
-VERDICTS = ("holds", "violated (as recorded)", "informational", "newly violated", "no longer violated",
-            "not evaluable")
+#: Verdicts that agree with the record; the others ("newly violated", "no longer
+#: violated", "not evaluable") are failures.
+AGREEING = ("holds", "violated (as recorded)", "informational")
+#: Failures the verdict expectation reports ("not evaluable" has its own expectation).
+CONTRADICTING = ("newly violated", "no longer violated")
 BOUNDS = ["lo", "lo_inc", "hi", "hi_inc"]
 
 
@@ -177,9 +179,9 @@ def _div(a, b):
 
 
 def _one(mem: pd.DataFrame, role: str, index: pd.Index) -> pd.DataFrame:
-    """The single member in ``role`` of each relation, aligned on ``index``."""
+    """The single member in ``role`` of each relation, aligned on ``index`` (all columns of ``mem``)."""
     sel = mem[mem["role"] == role].drop_duplicates("relation_id").set_index("relation_id")
-    return sel.reindex(index)[BOUNDS + ["point", "claim_id"]]
+    return sel.reindex(index)
 
 
 def _everything(index: pd.Index) -> pd.DataFrame:
@@ -232,11 +234,12 @@ def _tolerant(stated: pd.DataFrame, tolerance: pd.Series) -> pd.DataFrame:
     return out
 
 
-def _derive(rtype: str, rel: pd.DataFrame, mem: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, str]:
-    """(derived, admissible, integer_required, what the derived interval is) for all relations of one type."""
+def _derive(rtype: str, rel: pd.DataFrame, mem: pd.DataFrame,
+            stated: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, str]:
+    """(derived, admissible, integer_required, what the derived interval is) for all relations of one type.
+    ``stated`` is the member in the type's STATED_ROLE, aligned on ``rel``."""
     idx = rel.index
     mem = mem[mem["relation_id"].isin(idx)]
-    stated = _one(mem, STATED_ROLE.get(rtype, ""), idx)
     stated_b = _tolerant(stated, rel["tolerance_f"])
     no_int = pd.Series(False, index=idx)
     if rtype == "share":
@@ -251,17 +254,15 @@ def _derive(rtype: str, rel: pd.DataFrame, mem: pd.DataFrame) -> tuple[pd.DataFr
         return _common(mem, "statement", idx), _everything(idx), no_int, "common part of the statements"
     if rtype == "growth":
         cur, rate = _one(mem, "current", idx), _one(mem, "rate", idx)
-        factor = pd.DataFrame({"lo": rate["lo"].map(lambda r: 1 + r / 100 if r is not None else None),
-                               "lo_inc": rate["lo_inc"],
-                               "hi": rate["hi"].map(lambda r: 1 + r / 100 if r is not None else None),
-                               "hi_inc": rate["hi_inc"]})
-        counts = _unit_of(mem, "current", idx) == "count"
+        factor = pd.DataFrame({"lo": rate["lo"].map(lambda r: 1 + r / 100), "lo_inc": rate["lo_inc"],
+                               "hi": rate["hi"].map(lambda r: 1 + r / 100), "hi_inc": rate["hi_inc"]})
+        counts = cur["unit_base"] == "count"
         return _ratio(cur, factor, 1), _or(stated_b, _everything(idx)), counts, "implied prior value"
     if rtype == "implied_total":
         part = _one(mem, "part", idx)
         floor = _everything(idx)
         floor["lo"], floor["lo_inc"] = part["lo"], part["lo_inc"]
-        counts = _unit_of(mem, "part", idx) == "count"
+        counts = part["unit_base"] == "count"
         return _ratio(part, _one(mem, "share", idx), 100), _or(stated_b, floor), counts, "implied total"
     if rtype == "enumeration":
         n = mem[mem["role"] == "item"].groupby("relation_id").size().reindex(idx).fillna(0).astype(int)
@@ -278,11 +279,6 @@ def _derive(rtype: str, rel: pd.DataFrame, mem: pd.DataFrame) -> tuple[pd.DataFr
 #: The role whose claim carries the unit of the derived interval.
 _FIRST_ROLE = {"sum": "component", "subset": "part", "same_fact": "statement", "growth": "current",
                "implied_total": "part"}
-
-
-def _unit_of(mem: pd.DataFrame, role: str, index: pd.Index) -> pd.Series:
-    sel = mem[mem["role"] == role].drop_duplicates("relation_id").set_index("relation_id")
-    return sel["unit_base"].reindex(index)
 
 
 # -- verdicts ---------------------------------------------------------------
@@ -311,9 +307,10 @@ def _pick(a, a_inc, b, b_inc, higher: bool):
     return (a, bool(a_inc)) if (a > b) == higher else (b, bool(b_inc))
 
 
-def verdicts(df: pd.DataFrame) -> pd.Series:
-    """The verdict of each evaluated relation (see :data:`VERDICTS`)."""
-    ok = meets(df)
+def verdicts(df: pd.DataFrame, ok: pd.Series | None = None) -> pd.Series:
+    """The verdict of each evaluated relation (see :data:`AGREEING`). ``ok`` is
+    :func:`meets` of ``df`` when the caller has it already."""
+    ok = meets(df) if ok is None else ok
     expected = df["expected"]
     out = pd.Series("not evaluable", index=df.index, dtype=object)
     known = ok.notna()
@@ -329,12 +326,12 @@ def verdicts(df: pd.DataFrame) -> pd.Series:
 def verdict_matches(df: pd.DataFrame) -> pd.Series:
     """False where a verdict contradicts the record (the GX expectation's condition).
     Relations that cannot be evaluated are another expectation's concern."""
-    return ~verdicts(df).isin(["newly violated", "no longer violated"])
+    return ~verdicts(df).isin(CONTRADICTING)
 
 
 def agrees(ev: pd.DataFrame) -> bool:
     """Every verdict agrees with the record (none newly violated, no longer violated or not evaluable)."""
-    return bool(ev["verdict"].isin(["holds", "violated (as recorded)", "informational"]).all())
+    return bool(ev["verdict"].isin(AGREEING).all())
 
 
 # -- evaluation -------------------------------------------------------------
@@ -350,14 +347,14 @@ def evaluate(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
     for rtype, group in rel.groupby("relation_type", sort=True):
         if rtype not in ROLE_RULES:
             continue
-        derived, admissible, integer, what = _derive(rtype, group, mem)
+        stated = _one(mem, STATED_ROLE.get(rtype, ""), group.index)
+        derived, admissible, integer, what = _derive(rtype, group, mem, stated)
         part = pd.concat([derived[BOUNDS].add_prefix("d_"), admissible[BOUNDS].add_prefix("a_")], axis=1)
         part["integer"] = integer.fillna(False).astype(bool)
         part["derived_as"] = what
         part["unit"] = "percent" if rtype in ("share", "target_vs_actual") else "count" if rtype == "enumeration" \
-            else _unit_of(mem, _FIRST_ROLE[rtype], group.index)
-        stated_present = _one(mem, STATED_ROLE.get(rtype, ""), group.index)["claim_id"].notna()
-        part["constrained"] = (rtype in CONSTRAINTS) | stated_present | part["integer"]
+            else _one(mem, _FIRST_ROLE[rtype], group.index)["unit_base"]
+        part["constrained"] = (rtype in CONSTRAINTS) | stated["claim_id"].notna() | part["integer"]
         parts.append(part)
     cols = [f"{p}_{b}" for p in "da" for b in BOUNDS] + ["integer", "derived_as", "unit", "constrained"]
     ev = pd.concat(parts) if parts else pd.DataFrame(columns=cols)
@@ -369,7 +366,7 @@ def evaluate(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
     ev["claims"] = claim_ids.reindex(ev.index).fillna("")
     ev = ev.sort_index()
     ev["meets"] = meets(ev)
-    ev["verdict"] = verdicts(ev)
+    ev["verdict"] = verdicts(ev, ev["meets"])
     ev["detail"] = [_detail(r) for r in ev.itertuples()]
     return ev.reset_index()
 

@@ -10,10 +10,8 @@ from .findings import Report
 
 def as_json(report: Report) -> str:
     findings = [f.to_dict() for f in report.sorted()]
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f["check_id"]] = counts.get(f["check_id"], 0) + 1
-    doc = {"valid": report.valid, "stages": report.stages, "counts": counts, "findings": findings}
+    doc = {"valid": report.valid, "stages": report.stages, "counts": _counts(findings, "check_id"),
+           "findings": findings}
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
 
 
@@ -31,11 +29,17 @@ def as_text(report: Report) -> str:
     return "\n".join(lines)
 
 
-def relations_json(records: list[dict]) -> str:
+def _counts(rows: list[dict], key: str) -> dict[str, int]:
+    """How many rows have each value of ``key``, in sorted order."""
     counts: dict[str, int] = {}
-    for r in records:
-        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    return json.dumps({"counts": counts, "relations": records}, ensure_ascii=False, indent=2, sort_keys=True)
+    for r in rows:
+        counts[r[key]] = counts.get(r[key], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def relations_json(records: list[dict]) -> str:
+    doc = {"counts": _counts(records, "verdict"), "relations": records}
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
 
 
 def relations_text(rows: list[dict]) -> str:
@@ -44,9 +48,6 @@ def relations_text(rows: list[dict]) -> str:
     for r in rows:
         lines.append(f"{r['relation_id']}  {r['relation_type']:<16} {r['verdict']}")
         lines.append(f"    {r['detail']}")
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
     noun = "relation" if len(rows) == 1 else "relations"
-    lines.append(f"{len(rows)} {noun}: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+    lines.append(f"{len(rows)} {noun}: " + ", ".join(f"{n} {v}" for v, n in _counts(rows, "verdict").items()))
     return "\n".join(lines)

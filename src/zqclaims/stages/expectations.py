@@ -26,7 +26,7 @@ CHECKS = {
 }
 
 
-def _gx():
+def gx_context():
     """Import GX offline and quietly (no analytics, no progress bars)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.CRITICAL)
@@ -102,7 +102,7 @@ def run(pkg: Package) -> Iterator[Finding]:
     files = suites(pkg)
     if not files:
         return
-    gx, ctx = _gx()
+    gx, ctx = gx_context()
     source = ctx.data_sources.add_pandas("zqclaims")
     for path in files:
         spec, problems = load_suite(pkg, path)

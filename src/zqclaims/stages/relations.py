@@ -58,7 +58,7 @@ def run(pkg: Package) -> Iterator[Finding]:
                           f"check id {check!r} is not a relations check",
                           f"set meta.check_id to one of: {', '.join(c for c in sorted(CHECKS) if c != 'relation-suite')}")
     ev = rel.evaluate(pkg, mem)
-    gx, ctx = expectations._gx()
+    gx, ctx = expectations.gx_context()
     from .. import gx_relations  # noqa: F401 - registers the custom expectation with GX
 
     failed, problems = expectations.validate_frame(gx, ctx.data_sources.add_pandas("relations"), SUITE, spec, ev)
