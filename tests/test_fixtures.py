@@ -19,6 +19,8 @@ FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.json"))
 def apply(fixture: dict, root: Path) -> None:
     for edit in fixture.get("consistent_edits", []):
         apply_consistent_edit(root, edit)
+    for relpath in fixture.get("deletions", []):
+        (root / relpath).unlink()
     for edit in fixture.get("edits", []):
         path = root / edit["file"]
         data = path.read_bytes()
