@@ -15,8 +15,8 @@ def test_shipped_package_is_valid() -> None:
     result = run("validate", str(ROOT))
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith(
-        "valid: all checks passed (descriptor, tables, records, expectations, provenance, quotes, values, coverage, "
-        "relations)")
+        "valid: all checks passed (descriptor, limits, tables, records, expectations, provenance, quotes, values, "
+        "coverage, relations, release)")
 
 
 def test_json_output_is_deterministic_and_has_no_absolute_paths(pkg: Path) -> None:
@@ -37,7 +37,8 @@ def test_findings_name_file_row_column_and_hint(pkg: Path) -> None:
                                                b"C0047,2023-hitech-zone-2022-review,606,622,"))
     doc = json.loads(run("validate", str(pkg), "--format", "json", "--stage", "quotes").stdout)
     assert doc["findings"] == [{
-        "check_id": "quote-mismatch", "field": "quote", "resource": "resources/claims.csv", "row": 48,
+        "check_id": "quote-mismatch", "field": "quote", "resource": "resources/claims.csv", "line": 48,
+        "key": "claim_id C0047",
         "hint": "the quote occurs at char_start=605, char_end=621",
         "message": "text[606:622] is '能源汽车及汽车零部件项目36个,', not '新能源汽车及汽车零部件项目36个'"}]
 
@@ -46,9 +47,9 @@ def test_usage_error_exits_2() -> None:
     assert run("validate", "--format", "xml").exit_code == 2
 
 
-def test_missing_directory_exits_3(tmp_path: Path) -> None:
+def test_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
     result = run("validate", str(tmp_path / "nowhere"))
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "Error:" in result.stderr and "Traceback" not in result.output
 
 

@@ -116,6 +116,6 @@ def test_relations_command_needs_the_relation_resources(pkg: Path) -> None:
     assert result.exit_code == 3 and "relation_members" in result.stderr and "Traceback" not in result.output
 
 
-def test_relations_command_on_missing_directory_exits_3(tmp_path: Path) -> None:
+def test_relations_command_on_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
     result = run("relations", str(tmp_path / "nowhere"))
-    assert result.exit_code == 3 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output

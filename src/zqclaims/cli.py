@@ -1,81 +1,124 @@
 """Command line: parse options, call the library, render, exit. No logic here.
 
-Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run.
+Exit codes (README "Exit codes"): 0 valid, 1 findings, 2 usage error (including
+a path that is not a package directory), 3 could not run (a missing or
+unreadable file), 4 internal error (a bug in zqclaims; no traceback is shown
+unless ZQCLAIMS_DEBUG=1).
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sys
 
 import click
 
-from . import __version__, fmt, package, relations as relations_mod, render
-from .findings import CouldNotRun
+from . import __version__, fmt, guard, limits, package, relations as relations_mod, release, render
+from .findings import CouldNotRun, UsageProblem
 from .stages import STAGES, all_checks
+from .validate import RULES
 from .validate import validate as run_validate
 
-EXIT_VALID, EXIT_FINDINGS, EXIT_USAGE, EXIT_COULD_NOT_RUN = 0, 1, 2, 3
+EXIT_VALID, EXIT_FINDINGS, EXIT_USAGE, EXIT_COULD_NOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 4
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
-def _could_not_run(exc: CouldNotRun) -> None:
-    click.echo(f"Error: {exc.message}", err=True)
+def emit(text: str, err: bool = False) -> None:
+    """Write a line as UTF-8 whatever the terminal's encoding; never fails on odd characters."""
+    stream = click.get_binary_stream("stderr" if err else "stdout")
+    stream.write(text.encode("utf-8", "backslashreplace") + b"\n")
+    stream.flush()
+
+
+def guarded(command: str):
+    """Map library errors to exit codes at the edge: usage 2, could not run 3,
+    internal error 4 with a short bug-report message instead of a traceback."""
+    def wrap(func):
+        @functools.wraps(func)
+        def inner(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except UsageProblem as exc:
+                _fail(exc, EXIT_USAGE)
+            except CouldNotRun as exc:
+                _fail(exc, EXIT_COULD_NOT_RUN)
+            except (SystemExit, KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+                raise
+            except Exception as exc:  # noqa: BLE001 - the last line of defence: never show a traceback
+                if os.environ.get("ZQCLAIMS_DEBUG"):
+                    raise
+                emit(f"Error: internal error in zqclaims {command} {__version__} (a bug in zqclaims, "
+                     f"not necessarily a problem in your package): {type(exc).__name__}: "
+                     f"{render.clean(str(exc))[:300]}", err=True)
+                emit("Hint: please report it with the command you ran (README 'Reporting a problem'); "
+                     "ZQCLAIMS_DEBUG=1 shows the traceback", err=True)
+                sys.exit(EXIT_INTERNAL)
+        return inner
+    return wrap
+
+
+def _fail(exc: CouldNotRun, code: int) -> None:
+    emit(f"Error: {render.clean(exc.message)}", err=True)
     if exc.hint:
-        click.echo(f"Hint: {exc.hint}", err=True)
-    sys.exit(EXIT_COULD_NOT_RUN)
+        emit(f"Hint: {render.clean(exc.hint)}", err=True)
+    sys.exit(code)
 
 
-@click.group()
-@click.version_option(__version__, prog_name="zqclaims")
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="zqclaims")
 def main() -> None:
-    """Validate and maintain the zhaoqing-investment-claims data package."""
+    """Validate and maintain the zhaoqing-investment-claims data package.
+
+    Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run, 4 internal error.
+    """
 
 
-@main.command()
-@click.argument("package_dir", default=".", type=click.Path(file_okay=True, dir_okay=True))
+@main.command(context_settings=CONTEXT)
+@click.argument("package_dir", default=".", type=click.Path())
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format; json is for machines.")
 @click.option("--stage", "stages", multiple=True, type=click.Choice([s.ID for s in STAGES]),
-              help="Run only this stage (repeatable).")
-def validate(package_dir: str, output: str, stages: tuple[str, ...]) -> None:
-    """Validate PACKAGE_DIR (default: the current directory).
+              help="Run only this stage (repeatable); the descriptor and limits gates always run.")
+@click.option("--rules", type=click.Choice(RULES), default="released", show_default=True,
+              help="Whose rules to validate with: the rules released with this zqclaims, or the package's own "
+                   "(only for rules you trust; the report says so).")
+@click.option("--max-findings", type=click.IntRange(min=0), default=limits.MAX_FINDINGS_PER_CHECK,
+              show_default=True, help="Findings shown per check id (0: all); the rest are counted.")
+@guarded("validate")
+def validate(package_dir: str, output: str, stages: tuple[str, ...], rules: str, max_findings: int) -> None:
+    """Validate PACKAGE_DIR (default: the current directory) or its datapackage.json.
 
-    Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run.
+    Everything in the package is treated as untrusted: rules come from this
+    zqclaims release unless --rules package is given, and nothing in the
+    package is run, fetched or followed outside it.
+
+    Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run, 4 internal error.
 
     Example: zqclaims validate . --format json
     """
-    try:
-        report = run_validate(package_dir, only=list(stages) or None)
-    except CouldNotRun as exc:
-        _could_not_run(exc)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
-        _could_not_run(CouldNotRun(f"validation stopped on unreadable input: {type(exc).__name__}: {exc}",
-                                   "restore the damaged file from version control, then run again"))
-    click.echo(render.as_json(report) if output == "json" else render.as_text(report))
+    report = run_validate(package_dir, only=list(stages) or None, rules=rules)
+    emit(render.as_json(report, max_findings) if output == "json" else render.as_text(report, max_findings))
     sys.exit(EXIT_VALID if report.valid else EXIT_FINDINGS)
 
 
 @main.command("fmt")
 @click.argument("package_dir", default=".", type=click.Path(file_okay=True, dir_okay=True))
+@guarded("fmt")
 def fmt_command(package_dir: str) -> None:
     """Rewrite CSVs in canonical form and refresh derived columns, hashes and sizes.
 
     Example: zqclaims fmt .
     """
-    try:
-        changed = fmt.format_package(package.load(package_dir))
-    except CouldNotRun as exc:
-        _could_not_run(exc)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        _could_not_run(CouldNotRun(f"fmt stopped: {type(exc).__name__}: {exc}",
-                                   "fix the file named above; fmt never rewrites a file it cannot read losslessly"))
+    changed = fmt.format_package(package.load(package_dir))
     for path in changed:
         click.echo(f"rewrote {path}")
     if not changed:
         click.echo("already canonical")
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def checks(output: str) -> None:
     """List every check id the validator can produce.
@@ -84,43 +127,39 @@ def checks(output: str) -> None:
     """
     items = all_checks()
     if output == "json":
-        click.echo(json.dumps(items, ensure_ascii=False, indent=2, sort_keys=True))
+        emit(json.dumps(items, ensure_ascii=False, indent=2, sort_keys=True))
     else:
         for check_id, text in items.items():
-            click.echo(f"{check_id}\t{text}")
+            emit(f"{check_id}\t{text}")
 
 
-@main.command()
-@click.argument("package_dir", default=".", type=click.Path(file_okay=True, dir_okay=True))
+@main.command(context_settings=CONTEXT)
+@click.argument("package_dir", default=".", type=click.Path())
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format; json gives exact decimal bounds.")
 @click.option("--type", "types", multiple=True, type=click.Choice(sorted(relations_mod.ROLE_RULES)),
               help="Show only relations of this type (repeatable).")
+@guarded("relations")
 def relations(package_dir: str, output: str, types: tuple[str, ...]) -> None:
     """Evaluate every relation between claims and print its interval and verdict.
 
     Verdicts: holds, violated (as recorded), informational, newly violated,
     no longer violated, not evaluable. Exit codes: 0 every verdict agrees with
-    the record, 1 some do not, 2 usage error, 3 could not run.
+    the record, 1 some do not, 2 usage error, 3 could not run, 4 internal error.
 
     Example: zqclaims relations . --type share --format json
     """
-    try:
-        pkg = package.load(package_dir)
-        missing = pkg.lacks(relations_mod.COLUMNS)
+    pkg = package.load(package_dir)
+    with guard.sandbox(pkg.root, extra_reads=(release.root(),)):
+        missing = pkg.lacks(relations_mod.COLUMNS) if not pkg.over_limit else ["(files over the limits)"]
         if missing:
             raise CouldNotRun(f"cannot evaluate relations without {', '.join(missing)}",
                               "run 'zqclaims validate' to see what is damaged, and restore it")
         ev = relations_mod.evaluate(pkg)
-    except CouldNotRun as exc:
-        _could_not_run(exc)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
-        _could_not_run(CouldNotRun(f"relations stopped on unreadable input: {type(exc).__name__}: {exc}",
-                                   "run 'zqclaims validate' to find the damaged file"))
     if types:
         ev = ev[ev["relation_type"].isin(types)]
     if output == "json":
-        click.echo(render.relations_json(relations_mod.as_records(ev)))
+        emit(render.relations_json(relations_mod.as_records(ev)))
     else:
-        click.echo(render.relations_text(ev.to_dict("records")))
+        emit(render.relations_text(ev.to_dict("records")))
     sys.exit(EXIT_VALID if relations_mod.agrees(ev) else EXIT_FINDINGS)

@@ -9,20 +9,22 @@ from dataclasses import asdict, dataclass, field
 class Finding:
     """One problem found in the package.
 
-    ``row`` is the 1-based line number in the CSV file counting the header as
-    line 1 (so the first data row is row 2), or ``None`` when the finding is
-    about a whole file or the descriptor.
+    ``line`` is the line of the file on which the record starts, as an editor
+    shows it (the CSV header is line 1), or ``None`` when the finding is about a
+    whole file or the descriptor. ``key`` names the record by its primary key,
+    e.g. ``claim_id C0002`` (filled in by :func:`zqclaims.validate.validate`).
     """
 
     resource: str
-    row: int | None
+    line: int | None
     field: str
     check_id: str
     message: str
     hint: str = ""
+    key: str = ""
 
     def sort_key(self) -> tuple:
-        return (self.resource, self.row if self.row is not None else -1, self.field,
+        return (self.resource, self.line if self.line is not None else -1, self.field,
                 self.check_id, self.message)
 
     def to_dict(self) -> dict:
@@ -31,10 +33,15 @@ class Finding:
 
 @dataclass
 class Report:
-    """All findings of one validation run, in deterministic order."""
+    """All findings of one validation run, in deterministic order, with what was
+    checked: the stages run, the rule set used and how the copy compares with
+    the release of this validator."""
 
     findings: list[Finding] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
+    rules: str = "released"
+    release: dict = field(default_factory=dict)
+    blocked: list[str] = field(default_factory=list)
 
     def extend(self, findings) -> None:
         self.findings.extend(findings)
@@ -49,6 +56,18 @@ class Report:
     def check_ids(self) -> set[str]:
         return {f.check_id for f in self.findings}
 
+    def shown(self, per_check: int) -> tuple[list[Finding], dict[str, int]]:
+        """The sorted findings with at most ``per_check`` of each check id (0: all),
+        and how many of each check id were left out."""
+        shown, seen, omitted = [], {}, {}
+        for f in self.sorted():
+            seen[f.check_id] = seen.get(f.check_id, 0) + 1
+            if per_check and seen[f.check_id] > per_check:
+                omitted[f.check_id] = omitted.get(f.check_id, 0) + 1
+            else:
+                shown.append(f)
+        return shown, dict(sorted(omitted.items()))
+
 
 class CouldNotRun(Exception):
     """Validation could not run at all (exit code 3): missing or unreadable input."""
@@ -57,3 +76,7 @@ class CouldNotRun(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class UsageProblem(CouldNotRun):
+    """The command was called wrongly, e.g. on a path that is not a package directory (exit code 2)."""

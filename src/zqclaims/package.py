@@ -1,77 +1,160 @@
-"""Load a data package from a directory, reading only files inside it.
+"""Load a data package from a directory, reading only regular files inside it.
 
-Every path that comes from the descriptor goes through :func:`safe_path`, which
-refuses URLs, absolute paths and paths that climb out of the package directory
-(also through symbolic links). Nothing here touches the network.
+Everything in a package directory is untrusted. Every path goes through
+:func:`safe_path`, which refuses URLs, absolute paths, ``..`` and any symbolic
+link on the way (links are never followed, wherever they point); every read goes
+through :meth:`Package.read`, which refuses what is not a regular file and stops
+at the size bounds of :mod:`zqclaims.limits`. Nothing here touches the network.
+
+Rule files (Table Schemas, row rules, expectation suites, the descriptor
+extension) come from the rule set the run uses: the one released with this
+validator (default) or, when the user opts in, the package's own
+(:mod:`zqclaims.release`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 
-from .findings import CouldNotRun
+from . import limits, release, safejson
+from .findings import CouldNotRun, Finding, UsageProblem
 
 DESCRIPTOR = "datapackage.json"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+csv.field_size_limit(limits.MAX_CELL_CHARS + 1)
 
 
 class UnsafePath(ValueError):
-    """A descriptor path that would leave the package directory."""
+    """A path that would leave the package directory or follow a link."""
+
+
+class TooLarge(ValueError):
+    """A file over its size bound."""
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used (missing, not strict JSON, not an object)."""
 
 
 def safe_path(root: Path, relpath: object) -> Path:
-    """Resolve ``relpath`` inside ``root`` or raise :class:`UnsafePath`."""
+    """``relpath`` inside ``root``, refusing URLs, absolute paths, '..' and links."""
     if not isinstance(relpath, str) or not relpath:
-        raise UnsafePath(f"path must be a non-empty string, got {relpath!r}")
+        raise UnsafePath(f"path must be a non-empty string, got {_short(relpath)}")
     if _URL.match(relpath) or relpath.startswith("//"):
-        raise UnsafePath(f"'{relpath}' is a URL; validation is offline and reads only local files")
+        raise UnsafePath(f"'{_short(relpath)}' is a URL; validation is offline and reads only local files")
     if "\\" in relpath or "\x00" in relpath:
-        raise UnsafePath(f"'{relpath}' contains a backslash or NUL; use '/'-separated relative paths")
+        raise UnsafePath(f"'{_short(relpath)}' contains a backslash or NUL; use '/'-separated relative paths")
     pure = PurePosixPath(relpath)
     if pure.is_absolute():
-        raise UnsafePath(f"'{relpath}' is absolute; paths must be relative to the package directory")
+        raise UnsafePath(f"'{_short(relpath)}' is absolute; paths must be relative to the package directory")
     if ".." in pure.parts:
-        raise UnsafePath(f"'{relpath}' climbs with '..'; paths must stay inside the package directory")
-    resolved = (root / pure).resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        raise UnsafePath(f"'{relpath}' resolves outside the package directory (symbolic link?)")
-    return resolved
+        raise UnsafePath(f"'{_short(relpath)}' climbs with '..'; paths must stay inside the package directory")
+    current = root
+    for part in pure.parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            break  # a missing file is reported by the reader
+        except OSError as exc:
+            raise UnsafePath(f"'{_short(relpath)}' cannot be inspected ({exc.strerror})") from None
+        if stat.S_ISLNK(mode):
+            raise UnsafePath(f"'{_short(relpath)}' is or passes through a symbolic link; links are never followed")
+    return root / pure
 
 
-def read_bytes(root: Path, relpath: str) -> bytes:
-    """Read a file named by the descriptor; missing or unreadable files stop the run."""
-    path = safe_path(root, relpath)
+def _short(value: object, width: int = 80) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= width else text[:width] + "…"
+
+
+def read_file(path: Path, limit: int, name: str) -> bytes:
+    """Read a regular file without following a final link, at most ``limit`` bytes."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        return path.read_bytes()
+        fd = os.open(path, flags)
     except FileNotFoundError:
-        raise CouldNotRun(f"{relpath}: file not found",
-                          "restore the file or correct its path in datapackage.json") from None
+        raise CouldNotRun(f"{name}: file not found", "restore the file or correct its path in datapackage.json") from None
     except OSError as exc:
-        raise CouldNotRun(f"{relpath}: cannot read file ({exc.strerror})",
-                          "check the file's permissions") from None
+        if os.path.islink(path):
+            raise UnsafePath(f"'{name}' is a symbolic link; links are never followed") from None
+        raise CouldNotRun(f"{name}: cannot read file ({exc.strerror})", "check the file's permissions") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafePath(f"'{name}' is not a regular file")
+        if st.st_size > limit:
+            raise TooLarge(f"{name} has {st.st_size:,} bytes, over the limit of {limit:,}")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise TooLarge(f"{name} has more than {limit:,} bytes, over the limit")
+        return data
+    except OSError as exc:
+        raise CouldNotRun(f"{name}: cannot read file ({exc.strerror})", "check the file's permissions") from None
+    finally:
+        os.close(fd)
+
+
+def read_bytes(root: Path, relpath: str, limit: int = limits.MAX_CSV_BYTES) -> bytes:
+    """Read a file named by the descriptor (safe path, regular file, bounded)."""
+    return read_file(safe_path(root, relpath), limit, relpath)
+
+
+def parse_json(data: bytes, name: str) -> object:
+    try:
+        return safejson.loads(data)
+    except safejson.JSONProblem as exc:
+        raise RuleError(f"{name}: {exc.message}") from None
+
+
+@dataclass
+class Table:
+    """A CSV resource as strings: ``frame`` is indexed by the editor line on which
+    each record starts (header = line 1), ``problems`` are findings from reading."""
+
+    frame: pd.DataFrame
+    problems: list[Finding]
+    over_limit: bool = False
 
 
 @dataclass
 class Package:
-    """A data package directory and its parsed descriptor."""
+    """A data package directory, its parsed descriptor and the rule set in use."""
 
     root: Path
     descriptor: dict
-    _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    rules_root: Path | None = None
+    rules_source: str = "released"
+    problems: list[Finding] = field(default_factory=list)
+    _tables: dict[str, Table] = field(default_factory=dict, repr=False)
+    _bytes: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _rules: dict[str, object] = field(default_factory=dict, repr=False)
+
+    # -- files --------------------------------------------------------------
+    def read(self, relpath: str, limit: int = limits.MAX_CSV_BYTES) -> bytes:
+        """A package file's bytes, read once (cached), safely and bounded."""
+        if relpath not in self._bytes:
+            self._bytes[relpath] = read_bytes(self.root, relpath, limit)
+        return self._bytes[relpath]
 
     # -- resources ---------------------------------------------------------
     @cached_property
     def resources(self) -> dict[str, dict]:
         out: dict[str, dict] = {}
-        for res in self.descriptor.get("resources", []) or []:
+        res_list = self.descriptor.get("resources", [])
+        for res in res_list if isinstance(res_list, list) else []:
             if isinstance(res, dict) and isinstance(res.get("name"), str):
                 out.setdefault(res["name"], res)
         return out
@@ -83,37 +166,134 @@ class Package:
         return sorted(n for n, r in self.resources.items() if r.get("type") == "text")
 
     def path_of(self, name: str) -> str:
-        return self.resources[name]["path"]
+        path = self.resources[name].get("path")
+        return path if isinstance(path, str) else name
+
+    # -- rules -------------------------------------------------------------
+    def rule_json(self, relpath: str) -> object:
+        """A rule file (schema, row rule, suite) from the rule set in use, parsed
+        strictly. Raises :class:`RuleError` when it is missing or not strict JSON."""
+        if relpath not in self._rules:
+            try:
+                if self.rules_source == "released" and self.rules_root is not None:
+                    data = read_file(safe_path(self.rules_root, relpath), safejson.MAX_JSON_BYTES, relpath)
+                else:
+                    data = self.read(relpath, safejson.MAX_JSON_BYTES)
+            except CouldNotRun:
+                raise RuleError(f"{relpath}: file not found") from None
+            except (UnsafePath, TooLarge) as exc:
+                raise RuleError(str(exc)) from None
+            self._rules[relpath] = parse_json(data, relpath)
+        return self._rules[relpath]
+
+    def rule_exists(self, relpath: str) -> bool:
+        base = self.rules_root if self.rules_source == "released" and self.rules_root is not None else self.root
+        try:
+            return safe_path(base, relpath).is_file()
+        except UnsafePath:
+            return True  # reading it reports the problem
+
+    def rule_files(self, folder: str, suffix: str = ".json") -> list[str]:
+        """Rule files directly in ``folder`` of the rule set in use (symbolic links included, so
+        that reading them reports them)."""
+        base = self.rules_root if self.rules_source == "released" and self.rules_root is not None else self.root
+        d = base / folder
+        if not d.is_dir() or d.is_symlink():
+            return []
+        return sorted(f"{folder}/{p.name}" for p in d.iterdir() if p.name.endswith(suffix))
 
     def schema(self, name: str) -> dict:
-        """The Table Schema of a resource (inline or by a relative path)."""
+        """The Table Schema of a tabular resource from the rule set in use."""
+        ref = self.schema_ref(name)
+        schema = ref if isinstance(ref, dict) else self.rule_json(ref)
+        if not isinstance(schema, dict):
+            raise RuleError(f"the Table Schema of '{name}' is not a JSON object")
+        return schema
+
+    def schema_ref(self, name: str) -> object:
+        """Where the Table Schema of ``name`` is: a path or an inline object."""
+        if self.rules_source == "released" and self.release_resources is not None:
+            if name not in self.release_resources:
+                raise RuleError(f"resource '{name}' is not in the released package, so it has no released rules")
+            return self.release_resources[name].get("schema")
         ref = self.resources[name].get("schema")
-        if isinstance(ref, dict):
+        if isinstance(ref, (dict, str)):
             return ref
-        raw = read_bytes(self.root, ref)
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CouldNotRun(f"{ref}: not valid UTF-8 JSON ({exc})",
-                              "fix the schema file; it must be a JSON object") from None
+        raise RuleError(f"resource '{name}' has no Table Schema")
+
+    @cached_property
+    def release_resources(self) -> dict[str, dict] | None:
+        if self.rules_source != "released" or self.rules_root is None:
+            return None
+        desc = self.rule_json(DESCRIPTOR)
+        out = {}
+        for res in desc.get("resources", []) if isinstance(desc, dict) else []:
+            out[res["name"]] = res
+        return out
+
+    # -- tables ------------------------------------------------------------
+    def table(self, name: str) -> Table:
+        """Read and parse a CSV resource once, bounded (see :mod:`zqclaims.limits`)."""
+        if name not in self._tables:
+            self._tables[name] = self._parse(name)
+        return self._tables[name]
 
     def frame(self, name: str) -> pd.DataFrame:
-        """The resource as a DataFrame of strings (empty cells are '').
+        """The resource as a DataFrame of strings (empty cells are ''), indexed by
+        the line on which each record starts, as an editor shows it."""
+        return self.table(name).frame
 
-        The index is the CSV line number (header = line 1), so findings can
-        name rows exactly as a user sees them in an editor.
-        """
-        if name not in self._frames:
-            raw = read_bytes(self.root, self.path_of(name))
-            text = raw.decode("utf-8", errors="replace")
-            rows = list(csv.reader(io.StringIO(text, newline="")))
-            header, body = (rows[0], rows[1:]) if rows else ([], [])
-            width = len(header)
-            body = [(r + [""] * width)[:width] for r in body]
-            df = pd.DataFrame(body, columns=header, dtype=str)
-            df.index = range(2, len(df) + 2)
-            self._frames[name] = df
-        return self._frames[name]
+    def _parse(self, name: str) -> Table:
+        path = self.path_of(name)
+        empty = Table(pd.DataFrame(dtype=str), [])
+
+        def over(check: str, message: str, hint: str, line: int | None = None) -> Table:
+            return Table(pd.DataFrame(dtype=str), [Finding(path, line, "", check, message, hint)], over_limit=True)
+
+        try:
+            raw = self.read(path, limits.MAX_CSV_BYTES)
+        except TooLarge as exc:
+            return over("limit-file-size", str(exc), "a CSV resource this large is not validated; split or restore it")
+        except UnsafePath:
+            return empty  # the descriptor stage reports it
+        text = raw.decode("utf-8", errors="replace")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        rows: list[list[str]] = []
+        starts: list[int] = []
+        line = 0
+        try:
+            header = next(reader, [])
+            line = reader.line_num
+            if len(header) > limits.MAX_COLUMNS:
+                return over("limit-columns", f"the header has {len(header):,} columns, over the limit of "
+                            f"{limits.MAX_COLUMNS}", "restore the header row; extra columns are not read", 1)
+            for row in reader:
+                starts.append(line + 1)
+                line = reader.line_num
+                rows.append(row)
+                if len(rows) > limits.MAX_ROWS:
+                    return over("limit-rows", f"more than {limits.MAX_ROWS:,} data rows, over the limit",
+                                "a resource this large is not validated; split it or raise the limit in a release")
+        except csv.Error as exc:
+            return over("limit-cell-length", f"line {reader.line_num}: {exc}",
+                        f"a cell is over {limits.MAX_CELL_CHARS:,} characters or the quoting is broken; fix the row",
+                        reader.line_num)
+        width = len(header)
+        body = [(r + [""] * width)[:width] for r in rows]
+        df = pd.DataFrame(body, columns=header, dtype=str) if width else pd.DataFrame(index=range(len(body)))
+        df.index = pd.Index(starts, dtype="int64")
+        if width and len(df):
+            lengths = np.fromiter((len(c) for r in body for c in r), dtype=np.int64, count=len(body) * width)
+            if lengths.max(initial=0) > limits.MAX_CELL_CHARS:
+                at = int(lengths.argmax()) // width
+                return over("limit-cell-length", f"a cell on line {starts[at]} has over "
+                            f"{limits.MAX_CELL_CHARS:,} characters", "shorten the cell; long text belongs in a note "
+                            "of reasonable length", starts[at])
+        return Table(df, [])
+
+    @cached_property
+    def over_limit(self) -> bool:
+        return any(self.table(n).over_limit for n in self.tabular())
 
     def lacks(self, columns: dict[str, list[str]]) -> list[str]:
         """The 'resource.column' pairs of ``columns`` that the package does not have.
@@ -130,34 +310,82 @@ class Package:
         return out
 
     def text_of(self, name: str) -> str:
-        return read_bytes(self.root, self.path_of(name)).decode("utf-8", errors="replace")
+        return self.read(self.path_of(name), limits.MAX_TEXT_BYTES).decode("utf-8", errors="replace")
+
+    def key_of(self, resource_path: str, line: int) -> str:
+        """The primary key of the record starting on ``line`` of a CSV, e.g. 'claim_id C0002'."""
+        names = [n for n in self._tables if self.path_of(n) == resource_path]
+        if not names:
+            return ""
+        name = names[0]
+        df = self.frame(name)
+        if line not in df.index:
+            return ""
+        try:
+            pk = self.schema(name).get("primaryKey") or []
+        except (RuleError, CouldNotRun):
+            return ""
+        pk = [pk] if isinstance(pk, str) else [k for k in pk if isinstance(k, str)]
+        cols = [k for k in pk if k in df.columns]
+        if not cols:
+            return ""
+        rec = df.loc[line]
+        if isinstance(rec, pd.DataFrame):
+            rec = rec.iloc[0]
+        return ", ".join(f"{c} {_short(str(rec[c]), 40)}" for c in cols)
+
+    def line_of(self, name: str, row_number: int) -> int:
+        """The editor line of the record Frictionless numbers ``row_number`` (header = 1)."""
+        index = self.frame(name).index
+        i = row_number - 2
+        return int(index[i]) if 0 <= i < len(index) else row_number
 
 
-def load(path: str | Path) -> Package:
-    """Load ``path`` (a package directory or its datapackage.json)."""
-    p = Path(path)
-    root = p.parent if p.name == DESCRIPTOR or p.is_file() else p
-    desc_path = root / DESCRIPTOR
-    if not root.exists():
-        raise CouldNotRun(f"{path}: no such directory", "pass the package directory, e.g. 'zqclaims validate .'")
-    if not desc_path.is_file():
-        raise CouldNotRun(f"{DESCRIPTOR}: not found in {path}",
-                          "pass the directory that contains datapackage.json")
+def locate(path: str | Path) -> Path:
+    """The package root for a command-line argument, or :class:`UsageProblem`."""
+    text = str(path)
+    if not text:
+        raise UsageProblem("the package path is empty", "pass the package directory, e.g. 'zqclaims validate .'")
+    p = Path(text)
+    if p.name == DESCRIPTOR and not p.is_dir():
+        return p.parent
+    if not p.exists():
+        raise UsageProblem(f"{text}: no such directory", "pass the package directory, e.g. 'zqclaims validate .'")
+    if not p.is_dir():
+        raise UsageProblem(f"{text}: not a package directory (a file)",
+                           "pass the directory that contains datapackage.json, or datapackage.json itself")
+    if not os.path.lexists(p / DESCRIPTOR):
+        raise UsageProblem(f"{text}: not a package directory (no {DESCRIPTOR})",
+                           "pass the directory that contains datapackage.json")
+    return p
+
+
+def load(path: str | Path, rules: str = "released", rules_root: Path | None = None) -> Package:
+    """Load the package at ``path``. A descriptor that cannot be used gives a
+    package with no resources and a finding in ``problems``."""
+    root = locate(path).resolve()
+    if rules == "released" and rules_root is None:
+        rules_root = release.root()
+    pkg = Package(root=root, descriptor={}, rules_root=rules_root, rules_source=rules)
     try:
-        raw = desc_path.read_bytes()
-    except OSError as exc:
-        raise CouldNotRun(f"{DESCRIPTOR}: cannot read ({exc.strerror})", "check the file's permissions") from None
+        raw = read_file(safe_path(root, DESCRIPTOR), safejson.MAX_JSON_BYTES, DESCRIPTOR)
+    except (UnsafePath, TooLarge) as exc:
+        pkg.problems.append(Finding(DESCRIPTOR, None, "", "descriptor-invalid", str(exc),
+                                    "replace datapackage.json with a regular file from a trusted release"))
+        return pkg
     try:
-        descriptor = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise CouldNotRun(f"{DESCRIPTOR}: not UTF-8 (byte {exc.start})",
-                          "restore the descriptor from version control") from None
-    except json.JSONDecodeError as exc:
-        raise CouldNotRun(f"{DESCRIPTOR}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                          "fix the JSON syntax (a validator such as 'python -m json.tool' shows where)") from None
+        descriptor = safejson.loads(raw)
+    except safejson.JSONProblem as exc:
+        pkg.problems.append(Finding(DESCRIPTOR, None, "", "descriptor-invalid", exc.message,
+                                    "fix the JSON (strict JSON: no NaN, no duplicate keys); "
+                                    "'python -m json.tool datapackage.json' shows syntax errors"))
+        return pkg
     if not isinstance(descriptor, dict):
-        raise CouldNotRun(f"{DESCRIPTOR}: top level must be a JSON object", "restore the descriptor")
-    return Package(root=root.resolve(), descriptor=descriptor)
+        pkg.problems.append(Finding(DESCRIPTOR, None, "", "descriptor-invalid", "the top level is not a JSON object",
+                                    "restore the descriptor from a trusted release"))
+        return pkg
+    pkg.descriptor = descriptor
+    return pkg
 
 
 def typed_frame(pkg: Package, name: str) -> pd.DataFrame:
@@ -167,15 +395,21 @@ def typed_frame(pkg: Package, name: str) -> pd.DataFrame:
     this view is for set-based checks that compare numbers and dates.
     """
     df = pkg.frame(name).copy()
-    for fdef in pkg.schema(name).get("fields", []):
+    fields = pkg.schema(name).get("fields", [])
+    for fdef in fields if isinstance(fields, list) else []:
+        if not isinstance(fdef, dict):
+            continue
         col, ftype = fdef.get("name"), fdef.get("type", "string")
-        if col not in df.columns:
+        if not isinstance(col, str) or col not in df.columns:
             continue
         raw = df[col].replace("", pd.NA)
         if ftype == "integer":
-            df[col] = pd.to_numeric(raw, errors="coerce").astype("Float64").round().astype("Int64")
+            num = pd.to_numeric(raw, errors="coerce").astype("Float64")
+            num = num.where(num.abs() < 2**53)
+            df[col] = num.round().astype("Int64")
         elif ftype == "number":
-            df[col] = pd.to_numeric(raw, errors="coerce").astype("Float64")
+            num = pd.to_numeric(raw, errors="coerce").astype("Float64")
+            df[col] = num.where(num.abs() < float("inf"))
         elif ftype == "boolean":
             df[col] = raw.map({"true": True, "false": False}).astype("boolean")
         elif ftype == "date":

@@ -362,6 +362,9 @@ def evaluate(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
     for col in ("integer", "constrained"):
         ev[col] = ev[col].map(lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else False)
     ev["unit"] = ev["unit"].fillna("")
+    # Marked informational although it constrains its claims (a column, so that the
+    # suite needs no row condition, which GX would evaluate as code).
+    ev["informational_but_constrained"] = (ev["expected"] == "informational") & ev["constrained"]
     claim_ids = mem[mem["role"] != "item"].groupby("relation_id")["claim_id"].agg(lambda s: " ".join(s))
     ev["claims"] = claim_ids.reindex(ev.index).fillna("")
     ev = ev.sort_index()

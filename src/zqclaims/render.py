@@ -1,31 +1,95 @@
 """Render a Report as text or JSON, deterministically (sorted, no timestamps,
-no absolute paths)."""
+no absolute paths). Strings from a package may hold anything: text output
+escapes control characters and lone surrogates, so printing never fails."""
 
 from __future__ import annotations
 
 import json
+import re
 
+from . import __version__
 from .findings import Report
 
-
-def as_json(report: Report) -> str:
-    findings = [f.to_dict() for f in report.sorted()]
-    doc = {"valid": report.valid, "stages": report.stages, "counts": _counts(findings, "check_id"),
-           "findings": findings}
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def as_text(report: Report) -> str:
+def clean(text: object) -> str:
+    """``text`` safe to print: control, bidi and surrogate characters escaped."""
+    s = str(text)
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii")
+                            if not 0xD800 <= ord(m.group()) <= 0xDFFF else f"\\u{ord(m.group()):04x}", s)
+
+
+def _scrub(obj):
+    if isinstance(obj, str):
+        return obj.encode("utf-8", "backslashreplace").decode("utf-8") if _has_surrogate(obj) else obj
+    if isinstance(obj, dict):
+        return {_scrub(k): _scrub(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_scrub(v) for v in obj]
+    return obj
+
+
+def _has_surrogate(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def _summary(report: Report) -> str:
+    rel = report.release
+    if not rel:
+        return ""
+    if rel.get("identical"):
+        return f"identical to release {rel['version']}"
+    parts = [f"{len(rel[k])} {k}" for k in ("added", "removed", "modified") if rel.get(k)]
+    return f"differs from release {rel['version']}: " + ", ".join(parts) if parts else \
+        f"differs from release {rel['version']}"
+
+
+def as_json(report: Report, per_check: int = 0) -> str:
+    shown, omitted = report.shown(per_check)
+    doc = {
+        "valid": report.valid,
+        "validator": {"name": "zqclaims", "version": __version__},
+        "rules": report.rules,
+        "release": report.release,
+        "stages": report.stages,
+        "counts": _counts([f.to_dict() for f in report.sorted()], "check_id"),
+        "omitted": omitted,
+        "findings": [f.to_dict() for f in shown],
+    }
+    return json.dumps(_scrub(doc), ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def as_text(report: Report, per_check: int = 0) -> str:
+    shown, omitted = report.shown(per_check)
     lines = []
-    for f in report.sorted():
-        where = f.resource + (f", row {f.row}" if f.row is not None else "") + (f", {f.field}" if f.field else "")
-        lines.append(f"{where}: [{f.check_id}] {f.message}")
+    for f in shown:
+        where = clean(f.resource) + (f", line {f.line}" if f.line is not None else "") + \
+            (f" ({clean(f.key)})" if f.key else "") + (f", {clean(f.field)}" if f.field else "")
+        lines.append(f"{where}: [{f.check_id}] {clean(f.message)}")
         if f.hint:
-            lines.append(f"    hint: {f.hint}")
+            lines.append(f"    hint: {clean(f.hint)}")
+    for check_id, n in omitted.items():
+        lines.append(f"… and {n:,} more [{check_id}] finding{'s' if n != 1 else ''} "
+                     "(--max-findings 0 shows all)")
+    rel = report.release
+    if rel:
+        lines.append(f"copy: {_summary(report)}")
+        for k in ("added", "removed", "modified"):
+            for p in rel.get(k, [])[:20]:
+                lines.append(f"    {k}: {clean(p)}")
+            if len(rel.get(k, [])) > 20:
+                lines.append(f"    … and {len(rel[k]) - 20} more {k}")
+    if report.rules == "package":
+        lines.append("rules: the package's own rules were used (--rules package), not the released ones")
     n = len(report.sorted())
     stages = ", ".join(report.stages)
     lines.append(f"valid: all checks passed ({stages})" if report.valid
-                 else f"invalid: {n} finding{'s' if n != 1 else ''} ({stages})")
+                 else f"invalid: {n:,} finding{'s' if n != 1 else ''} ({stages})")
     return "\n".join(lines)
 
 
@@ -39,15 +103,15 @@ def _counts(rows: list[dict], key: str) -> dict[str, int]:
 
 def relations_json(records: list[dict]) -> str:
     doc = {"counts": _counts(records, "verdict"), "relations": records}
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)
+    return json.dumps(_scrub(doc), ensure_ascii=False, indent=2, sort_keys=True)
 
 
 def relations_text(rows: list[dict]) -> str:
     """One block per relation: id, type, verdict, then the numbers."""
     lines = []
     for r in rows:
-        lines.append(f"{r['relation_id']}  {r['relation_type']:<16} {r['verdict']}")
-        lines.append(f"    {r['detail']}")
+        lines.append(f"{clean(r['relation_id'])}  {clean(r['relation_type']):<16} {r['verdict']}")
+        lines.append(f"    {clean(r['detail'])}")
     noun = "relation" if len(rows) == 1 else "relations"
     lines.append(f"{len(rows)} {noun}: " + ", ".join(f"{n} {v}" for v, n in _counts(rows, "verdict").items()))
     return "\n".join(lines)

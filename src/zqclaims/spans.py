@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .findings import CouldNotRun
-from .package import Package, UnsafePath, read_bytes
+from . import limits
+from .package import Package, TooLarge, UnsafePath
 
 #: Resources whose rows point into an article: resource -> column holding the quoted text.
 SPAN_RESOURCES = {"claims": "quote", "events": "quote", "exclusions": "text", "relation_members": "item"}
@@ -17,13 +18,13 @@ COVERING = ("claims", "events", "exclusions")
 
 def article_texts(pkg: Package) -> dict[str, str]:
     """article_id -> archived text, for every article whose file can be read."""
-    if "articles" not in pkg.resources:
+    if pkg.lacks({"articles": ["article_id", "text_path"]}):
         return {}
     out = {}
     for rec in pkg.frame("articles").to_dict("records"):
         try:
-            out[rec["article_id"]] = read_bytes(pkg.root, rec["text_path"]).decode("utf-8", errors="replace")
-        except (UnsafePath, CouldNotRun, KeyError):
+            out[rec["article_id"]] = pkg.read(rec["text_path"], limits.MAX_TEXT_BYTES).decode("utf-8", errors="replace")
+        except (UnsafePath, CouldNotRun, TooLarge):
             continue
     return out
 

@@ -1,21 +1,70 @@
-"""The library entry point: run every stage on a package directory."""
+"""The library entry point: run every stage on a package directory.
+
+The run is guarded (:mod:`zqclaims.guard`): no process, no network, no file
+outside the package. The ``descriptor`` and ``limits`` stages gate the rest:
+when the descriptor cannot be read safely or a file is over a bound, the data
+stages are skipped and the report says why.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from . import guard, release
 from . import package as package_mod
-from .findings import Report
-from .stages import STAGES
+from .findings import Finding, Report
+from .stages import STAGES, descriptor, limits
+
+RULES = ("released", "package")
+#: Stages that run whatever the gates say.
+UNGATED = {"descriptor", "limits", "release"}
+CHECKS = {
+    "unsafe-operation-blocked": "something tried to start a process, use the network or open a file outside the "
+                                "package while the package was validated; it was refused",
+    "run-stopped": "the data stages did not run because the descriptor cannot be read safely or a file is over a limit",
+}
 
 
-def validate(path: str | Path, only: list[str] | None = None) -> Report:
-    """Validate the package at ``path``. Raises :class:`CouldNotRun` when it cannot."""
-    pkg = package_mod.load(path)
-    report = Report()
-    for stage in STAGES:
-        if only and stage.ID not in only:
-            continue
-        report.stages.append(stage.ID)
-        report.extend(stage.run(pkg))
+def validate(path: str | Path, only: list[str] | None = None, rules: str = "released") -> Report:
+    """Validate the package at ``path`` with the released rules (default) or the
+    package's own (``rules="package"``). Raises :class:`CouldNotRun` when it cannot
+    run and :class:`UsageProblem` when ``path`` is not a package directory."""
+    if rules not in RULES:
+        raise ValueError(f"rules must be one of {RULES}")
+    pkg = package_mod.load(path, rules=rules)
+    report = Report(rules=rules)
+    with guard.sandbox(pkg.root, extra_reads=(release.root(),)) as blocked:
+        gated = False
+        for stage in STAGES:
+            if only and stage.ID not in only and stage.ID not in ("descriptor", "limits"):
+                continue
+            if gated and stage.ID not in UNGATED:
+                continue
+            report.stages.append(stage.ID)
+            found = []
+            try:
+                found.extend(stage.run(pkg))
+            except guard.Blocked:
+                pass  # recorded in ``blocked`` and reported below; the stage's other findings stand
+            if stage.ID == "descriptor" and (descriptor.gating(pkg) or not pkg.descriptor):
+                gated = True
+            if stage.ID == "limits" and found:
+                gated = True
+            report.extend(found)
+        if gated:
+            report.findings.append(Finding("datapackage.json", None, "", "run-stopped",
+                                           "the data stages did not run: fix the findings above first", ""))
+        report.release = pkg.__dict__.get("release_diff", {})
+        report.blocked = list(blocked)
+    for what in report.blocked:
+        report.findings.append(Finding(".", None, "", "unsafe-operation-blocked", f"refused {what}",
+                                       "the package tried to make the validator do this: do not trust it"))
+    report.findings = [_keyed(pkg, f) for f in report.findings]
     return report
+
+
+def _keyed(pkg: package_mod.Package, f: Finding) -> Finding:
+    if f.line is None or f.key:
+        return f
+    key = pkg.key_of(f.resource, f.line)
+    return Finding(f.resource, f.line, f.field, f.check_id, f.message, f.hint, key) if key else f

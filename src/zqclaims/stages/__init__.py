@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import (coverage, descriptor, expectations, provenance, quotes, records,
-               relations, tables, values)
+from . import (coverage, descriptor, expectations, limits, provenance, quotes, records,
+               relations, release, tables, values)
 
-#: Stages in the order they run. ``descriptor`` gates the rest: when the
-#: descriptor is unsafe or broken, later stages are skipped.
-STAGES: list[ModuleType] = [descriptor, tables, records, expectations, provenance,
-                            quotes, values, coverage, relations]
+#: Stages in the order they run. ``descriptor`` and ``limits`` gate the rest:
+#: when the descriptor is unsafe or a file is over a bound, the data stages are
+#: skipped; ``release`` (the comparison with the release) always runs.
+STAGES: list[ModuleType] = [descriptor, limits, tables, records, expectations, provenance,
+                            quotes, values, coverage, relations, release]
 
 
 def all_checks() -> dict[str, str]:
     """Every check id any stage can produce, with its description."""
-    out: dict[str, str] = {}
+    from ..validate import CHECKS as RUN_CHECKS
+
+    out: dict[str, str] = dict(RUN_CHECKS)
     for stage in STAGES:
         out.update(stage.CHECKS)
     return dict(sorted(out.items()))

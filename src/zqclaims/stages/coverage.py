@@ -17,7 +17,6 @@ import pandas as pd
 from ..findings import Finding
 from ..package import Package
 from ..spans import COVERING, all_spans, article_texts
-from . import descriptor
 
 ID = "coverage"
 CHECKS = {"coverage-uncovered": "a number in an article lies in no claim, event or exclusion span"}
@@ -73,7 +72,7 @@ def uncovered(toks: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
 
 
 def run(pkg: Package) -> Iterator[Finding]:
-    if descriptor.unsafe(pkg) or "articles" not in pkg.resources:
+    if pkg.lacks({"articles": ["article_id", "text_path"]}):
         return
     texts = article_texts(pkg)
     spans = all_spans(pkg, COVERING).dropna(subset=["start", "end"])

@@ -7,8 +7,9 @@ import hashlib
 from collections.abc import Iterator
 
 from ..findings import Finding
-from ..package import Package, UnsafePath, read_bytes
-from . import descriptor
+from .. import limits
+from ..findings import CouldNotRun
+from ..package import Package, TooLarge, UnsafePath
 
 ID = "provenance"
 CHECKS = {
@@ -16,17 +17,18 @@ CHECKS = {
     "provenance-descriptor-hash": "articles.csv and the descriptor record different hashes for a text",
     "provenance-char-count": "an archived text's character count differs from articles.csv",
     "provenance-unlisted-text": "an article's text_path is not a text resource in the descriptor, or the reverse",
+    "provenance-missing-text": "an article's archived text file does not exist",
 }
 HINT_EVIDENCE = ("archived texts are evidence and must stay byte-identical to the source; "
                  "restore the file from version control")
 
 
 def run(pkg: Package) -> Iterator[Finding]:
-    if descriptor.unsafe(pkg) or "articles" not in pkg.resources:
-        return
+    if pkg.lacks({"articles": ["text_path", "sha256", "char_count"]}):
+        return  # the tables stage reports missing resources and damaged headers
     table = pkg.path_of("articles")
     df = pkg.frame("articles")
-    by_path = {pkg.resources[n]["path"]: pkg.resources[n] for n in pkg.texts()}
+    by_path = {pkg.path_of(n): pkg.resources[n] for n in pkg.texts()}
     listed = set(df.get("text_path", []))
     for path in sorted(set(by_path) - listed):
         yield Finding("datapackage.json", None, "resources", "provenance-unlisted-text",
@@ -41,17 +43,21 @@ def run(pkg: Package) -> Iterator[Finding]:
                           "add a resource of type 'text' with this path, then run 'zqclaims fmt'")
             continue
         try:
-            data = read_bytes(pkg.root, path)
-        except UnsafePath:
+            data = pkg.read(path, limits.MAX_TEXT_BYTES)
+        except (UnsafePath, TooLarge):
+            continue  # the descriptor and limits stages report these
+        except CouldNotRun as exc:
+            yield Finding(table, int(row), "text_path", "provenance-missing-text", exc.message,
+                          "restore the archived text from the release; texts are evidence")
             continue
         digest = hashlib.sha256(data).hexdigest()
         if digest != rec.get("sha256"):
             yield Finding(table, int(row), "sha256", "provenance-hash",
                           f"{path} has sha256 {digest}, articles.csv records {rec.get('sha256')}", HINT_EVIDENCE)
-        if res.get("hash", "").removeprefix("sha256:") != rec.get("sha256"):
+        if str(res.get("hash", "")).removeprefix("sha256:") != rec.get("sha256"):
             yield Finding(table, int(row), "sha256", "provenance-descriptor-hash",
                           f"datapackage.json records {res.get('hash')} for {path}",
-                          "if the text is intact, run 'zqclaims fmt' to refresh the descriptor")
+                          "check that the text is intact (compare with the release) before refreshing the descriptor with 'zqclaims fmt'")
         chars = len(data.decode("utf-8", errors="replace"))
         if str(chars) != rec.get("char_count"):
             yield Finding(table, int(row), "char_count", "provenance-char-count",

@@ -9,7 +9,6 @@ from ..findings import Finding
 from ..package import Package
 from ..spans import SPAN_RESOURCES, all_spans, article_texts
 from ..textnorm import to_simplified
-from . import descriptor
 
 ID = "quotes"
 CHECKS = {
@@ -20,8 +19,6 @@ CHECKS = {
 
 
 def run(pkg: Package) -> Iterator[Finding]:
-    if descriptor.unsafe(pkg):
-        return
     texts = article_texts(pkg)
     spans = all_spans(pkg)
     known = spans["article_id"].isin(list(texts))

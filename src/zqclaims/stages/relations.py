@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from .. import relations as rel
 from ..findings import Finding
 from ..package import Package
-from . import descriptor, expectations
+from ..gx import gx_context, load_suite, validate_frame
 
 ID = "relations"
 SUITE = "checks/relation_verdicts.json"
@@ -30,7 +30,7 @@ CHECKS = {
 
 
 def run(pkg: Package) -> Iterator[Finding]:
-    if descriptor.unsafe(pkg) or pkg.lacks(rel.COLUMNS):
+    if pkg.lacks(rel.COLUMNS):
         return  # the tables stage reports missing resources and damaged headers
     path = pkg.path_of("relations")
     rows = dict(zip(pkg.frame("relations")["relation_id"], pkg.frame("relations").index))
@@ -43,11 +43,11 @@ def run(pkg: Package) -> Iterator[Finding]:
         for rec in problems.itertuples():
             yield Finding(path, rows.get(rec.relation_id), "relation_id", check, f"{rec.relation_id}: {rec.message}",
                           hint)
-    if not (pkg.root / SUITE).is_file():
+    if not pkg.rule_exists(SUITE):
         yield Finding(SUITE, None, "", "relation-suite", "the relation suite is missing",
                       "restore checks/relation_verdicts.json from version control")
         return
-    spec, problems = expectations.load_suite(pkg, SUITE)
+    spec, problems = load_suite(pkg, SUITE)
     yield from problems
     if spec is None:
         return
@@ -58,10 +58,8 @@ def run(pkg: Package) -> Iterator[Finding]:
                           f"check id {check!r} is not a relations check",
                           f"set meta.check_id to one of: {', '.join(c for c in sorted(CHECKS) if c != 'relation-suite')}")
     ev = rel.evaluate(pkg, mem)
-    gx, ctx = expectations.gx_context()
-    from .. import gx_relations  # noqa: F401 - registers the custom expectation with GX
-
-    failed, problems = expectations.validate_frame(gx, ctx.data_sources.add_pandas("relations"), SUITE, spec, ev)
+    gx, ctx = gx_context()
+    failed, problems = validate_frame(gx, ctx.data_sources.add_pandas("relations"), SUITE, spec, ev)
     yield from problems
     for res, exp in failed:
         check = exp["meta"].get("check_id", "")

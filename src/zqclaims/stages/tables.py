@@ -1,17 +1,22 @@
 """Stage ``tables``: Frictionless validation of every resource (types,
-constraints, primary and foreign keys, hashes, sizes), plus canonical form."""
+constraints, primary and foreign keys, hashes, sizes), plus canonical form.
+
+Frictionless gets :func:`descriptor.frictionless_descriptor`: Table Schemas
+inline from the rule set in use, no profile or dialect to resolve; its pattern
+constraints run with RE2 (:func:`zqclaims.regex.linear_frictionless`), and a
+pattern RE2 refuses is reported and removed first."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 
 from frictionless import FrictionlessException
 from frictionless import Package as FlPackage
 
 from .. import fmt
-from ..findings import Finding
-from ..package import Package
+from ..findings import CouldNotRun, Finding
+from ..package import DESCRIPTOR, Package
+from ..regex import linear_frictionless, unsafe_patterns
 from . import descriptor
 
 ID = "tables"
@@ -19,41 +24,65 @@ CHECKS = {
     "table-<frictionless-error-type>": "a Frictionless error, e.g. table-type-error, table-constraint-error, "
                                        "table-primary-key, table-foreign-key, table-hash-count, table-byte-count",
     "table-not-canonical": "a CSV is not in canonical form (UTF-8, LF, sorted by primary key, minimal quoting)",
+    "rules-unsafe-pattern": "a pattern in a rule file cannot run in linear time (RE2 refuses it); it is not applied",
 }
-
+HINT_CHANGED = ("check what changed (compare with the release, or 'git diff') before refreshing with 'zqclaims fmt'; "
+                "fmt refuses while other findings remain")
 HINTS = {
     "type-error": "write the value in the type the schema declares (see schemas/<resource>.schema.json)",
     "constraint-error": "the value breaks a constraint (required, enum, pattern, minimum) in the schema",
     "primary-key": "each row needs a unique primary key; never reuse an id",
     "foreign-key": "the referenced id must exist in the referenced resource",
-    "hash-count": "run 'zqclaims fmt' to refresh hashes after an intended change",
-    "byte-count": "run 'zqclaims fmt' to refresh byte counts after an intended change",
+    "hash-count": HINT_CHANGED,
+    "byte-count": HINT_CHANGED,
 }
 
 
+def _strip_unsafe_patterns(desc: dict) -> Iterator[Finding]:
+    for res in desc.get("resources", []):
+        schema = res.get("schema") if isinstance(res, dict) else None
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        for f in fields if isinstance(fields, list) else []:
+            cons = f.get("constraints") if isinstance(f, dict) else None
+            if isinstance(cons, dict) and "pattern" in cons:
+                problems = list(unsafe_patterns({"pattern": cons["pattern"]}))
+                if problems:
+                    cons.pop("pattern")
+                    yield Finding(DESCRIPTOR, None, f"resources[{res.get('name')}].schema.{f.get('name')}",
+                                  "rules-unsafe-pattern", problems[0][1],
+                                  "write the pattern in RE2 syntax (no back-references or look-around)")
+
+
 def run(pkg: Package) -> Iterator[Finding]:
-    if descriptor.unsafe(pkg):
-        return
-    desc = copy.deepcopy(pkg.descriptor)
+    desc, problems = descriptor.frictionless_descriptor(pkg)
+    yield from problems
+    yield from _strip_unsafe_patterns(desc)
+    linear_frictionless()
     try:
         fl = FlPackage(desc, basepath=str(pkg.root))
         report = fl.validate()
     except FrictionlessException as exc:
-        yield Finding("datapackage.json", None, "", "table-package-error", exc.error.note,
+        yield Finding(DESCRIPTOR, None, "", "table-package-error", exc.error.note,
                       "fix the descriptor so Frictionless can open the package")
         return
+    names = {n: pkg.path_of(n) for n in pkg.resources}
     for task in report.tasks:
-        path = pkg.resources.get(task.name, {}).get("path", task.name)
+        path = names.get(task.name, task.name)
+        tabular = task.name in pkg.tabular()
         for err in task.errors:
             row = getattr(err, "row_number", None)
+            line = pkg.line_of(task.name, row) if (row is not None and tabular) else row
             field = getattr(err, "field_name", "") or ""
-            yield Finding(path if isinstance(path, str) else task.name, row, field, f"table-{err.type}",
+            yield Finding(path if isinstance(path, str) else task.name, line, field, f"table-{err.type}",
                           err.message, HINTS.get(err.type, "see the Frictionless error reference"))
     for err in report.errors:
-        yield Finding("datapackage.json", None, "", f"table-{err.type}", err.message,
+        yield Finding(DESCRIPTOR, None, "", f"table-{err.type}", err.message,
                       "fix the descriptor so Frictionless can open the package")
     for name in pkg.tabular():
-        problem = fmt.canonical_problem(pkg, name)
+        try:
+            problem = fmt.canonical_problem(pkg, name)
+        except CouldNotRun as exc:
+            problem = exc.message
         if problem:
             yield Finding(pkg.path_of(name), None, "", "table-not-canonical", problem,
                           "run 'zqclaims fmt' to rewrite the file in canonical form")

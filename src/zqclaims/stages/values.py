@@ -16,7 +16,6 @@ from fractions import Fraction
 from ..findings import Finding
 from ..numbers import fmt_decimal, interval, numbers_in, parse_value
 from ..package import Package
-from . import descriptor
 
 ID = "values"
 CHECKS = {
@@ -42,7 +41,7 @@ def _close(cell: str, want: Fraction | None) -> bool:
 
 
 def run(pkg: Package) -> Iterator[Finding]:
-    if descriptor.unsafe(pkg) or pkg.lacks(COLUMNS):
+    if pkg.lacks(COLUMNS):
         return  # the tables stage reports missing resources and damaged headers
     claims, path = pkg.frame("claims"), pkg.path_of("claims")
     units = pkg.frame("units").set_index("unit")
