@@ -42,13 +42,35 @@ class Report:
     rules: str = "released"
     release: dict = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
+    #: Findings kept per check id; beyond it they are only counted (memory stays bounded).
+    keep: int = 1000
+    dropped: dict[str, int] = field(default_factory=dict)
+    _kept: dict[str, int] = field(default_factory=dict, repr=False)
 
     def extend(self, findings) -> None:
-        self.findings.extend(findings)
+        for f in findings:
+            n = self._kept.get(f.check_id, 0)
+            if n < self.keep:
+                self._kept[f.check_id] = n + 1
+                self.findings.append(f)
+            else:
+                self.dropped[f.check_id] = self.dropped.get(f.check_id, 0) + 1
 
     @property
     def valid(self) -> bool:
         return not self.findings
+
+    def counts(self) -> dict[str, int]:
+        """How many findings of each check id the run produced (kept or not)."""
+        out: dict[str, int] = {}
+        for f in set(self.findings):
+            out[f.check_id] = out.get(f.check_id, 0) + 1
+        for check_id, n in self.dropped.items():
+            out[check_id] = out.get(check_id, 0) + n
+        return dict(sorted(out.items()))
+
+    def total(self) -> int:
+        return sum(self.counts().values())
 
     def sorted(self) -> list[Finding]:
         return sorted(set(self.findings), key=Finding.sort_key)
@@ -66,6 +88,8 @@ class Report:
                 omitted[f.check_id] = omitted.get(f.check_id, 0) + 1
             else:
                 shown.append(f)
+        for check_id, n in self.dropped.items():
+            omitted[check_id] = omitted.get(check_id, 0) + n
         return shown, dict(sorted(omitted.items()))
 
 

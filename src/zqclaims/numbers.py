@@ -7,18 +7,26 @@ value is written to or compared with a CSV cell.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
+
+import re2
 
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
           "六": 6, "七": 7, "八": 8, "九": 9}
 _SMALL = {"十": 10, "百": 100, "千": 1000}
 _BIG = {"万": 10_000, "亿": 100_000_000}
 _TRAD = str.maketrans({"萬": "万", "億": "亿", "兩": "两"})
-CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
-ARABIC = re.compile(r"\d+(?:\.\d+)?")
-FRACTION = re.compile(r"([零〇一二两三四五六七八九十百]+)分之([零〇一二两三四五六七八九十百]+)")
-RATIONAL = re.compile(r"^(\d+(?:\.\d+)?)(?:/(\d+))?$")
+# Quotes and texts are untrusted: their patterns run with RE2, in linear time.
+CN_RUN = re2.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
+ARABIC = re2.compile(r"[0-9\x{ff10}-\x{ff19}]+(?:\.[0-9\x{ff10}-\x{ff19}]+)?")
+FRACTION = re2.compile(r"([零〇一二两三四五六七八九十百]{1,12})分之([零〇一二两三四五六七八九十百]{1,12})")
+RATIONAL = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(?:/([0-9]+))?$")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+#: The longest Chinese numeral read as a number (一千二百三十四万五千六百七十八亿 has 16 characters).
+MAX_CN_RUN = 24
+#: The most digits of an Arabic number read as a number.
+MAX_DIGITS = 60
 
 
 def parse_cn(run: str) -> int:
@@ -55,10 +63,14 @@ def numbers_in(quote: str) -> set[Fraction]:
     """Every number a quote writes: Arabic figures, Chinese numerals (with and
     without a trailing 万/亿 that belongs to the unit), N分之M and 半."""
     q = quote.translate(_TRAD)
-    found: set[Fraction] = {Fraction(Decimal(m)) for m in ARABIC.findall(q)}
+    found: set[Fraction] = {Fraction(Decimal(m.translate(_FULLWIDTH))) for m in ARABIC.findall(q)
+                             if len(m) <= MAX_DIGITS}
     for den, num in FRACTION.findall(q):
-        found.add(Fraction(parse_cn(num), parse_cn(den)))
+        if parse_cn(den):
+            found.add(Fraction(parse_cn(num), parse_cn(den)))
     for run in CN_RUN.findall(q):
+        if len(run) > MAX_CN_RUN:
+            continue  # no article writes a numeral this long: not a number
         if all(ch in _BIG for ch in run):  # 万亿元 written without a leading 一
             found.add(Fraction(1))
         stem = run
@@ -134,6 +146,9 @@ def fmt_decimal(x: Fraction | None, places: int = 10) -> str:
     """Write a Fraction as a plain decimal string (no exponent), rounded to ``places``."""
     if x is None:
         return ""
-    d = (Decimal(x.numerator) / Decimal(x.denominator)).quantize(Decimal(1).scaleb(-places))
-    s = format(d.normalize(), "f")
+    digits = len(str(abs(x.numerator) // x.denominator)) + places + 2
+    with localcontext() as ctx:
+        ctx.prec = digits
+        d = (Decimal(x.numerator) / Decimal(x.denominator)).quantize(Decimal(1).scaleb(-places))
+        s = format(d.normalize(), "f")
     return s

@@ -314,25 +314,34 @@ class Package:
 
     def key_of(self, resource_path: str, line: int) -> str:
         """The primary key of the record starting on ``line`` of a CSV, e.g. 'claim_id C0002'."""
-        names = [n for n in self._tables if self.path_of(n) == resource_path]
-        if not names:
-            return ""
-        name = names[0]
-        df = self.frame(name)
-        if line not in df.index:
-            return ""
-        try:
-            pk = self.schema(name).get("primaryKey") or []
-        except (RuleError, CouldNotRun):
-            return ""
-        pk = [pk] if isinstance(pk, str) else [k for k in pk if isinstance(k, str)]
-        cols = [k for k in pk if k in df.columns]
+        cols = self._key_columns(resource_path)
         if not cols:
+            return ""
+        df = self.frame(cols[0])
+        if line not in df.index:
             return ""
         rec = df.loc[line]
         if isinstance(rec, pd.DataFrame):
             rec = rec.iloc[0]
-        return ", ".join(f"{c} {_short(str(rec[c]), 40)}" for c in cols)
+        return ", ".join(f"{c} {_short(str(rec[c]), 40)}" for c in cols[1:])
+
+    def _key_columns(self, resource_path: str) -> list[str]:
+        """[resource name, key columns...] of the table at ``resource_path``, or []."""
+        cache = self.__dict__.setdefault("_key_cache", {})
+        if resource_path not in cache:
+            cache[resource_path] = []
+            for name in self.tabular():
+                if self.path_of(name) != resource_path or name not in self._tables:
+                    continue
+                try:
+                    pk = self.schema(name).get("primaryKey") or []
+                except (RuleError, CouldNotRun):
+                    break
+                pk = [pk] if isinstance(pk, str) else [k for k in pk if isinstance(k, str)] if isinstance(pk, list) else []
+                cols = [k for k in pk if k in self.frame(name).columns]
+                cache[resource_path] = [name, *cols] if cols else []
+                break
+        return cache[resource_path]
 
     def line_of(self, name: str, row_number: int) -> int:
         """The editor line of the record Frictionless numbers ``row_number`` (header = 1)."""

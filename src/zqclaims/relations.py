@@ -76,7 +76,7 @@ def claim_intervals(pkg: Package) -> pd.DataFrame:
     value cannot be read get missing bounds (the ``values`` stage reports them).
     """
     claims = pkg.frame("claims")
-    units = pkg.frame("units").set_index("unit")
+    units = pkg.frame("units").drop_duplicates("unit").set_index("unit")  # a duplicate is a table-primary-key
     kinds = dict(zip(pkg.frame("indicators")["indicator_id"], pkg.frame("indicators")["kind"]))
     df = pd.DataFrame({
         "value": claims["value"].to_numpy(),

@@ -57,7 +57,7 @@ def as_json(report: Report, per_check: int = 0) -> str:
         "rules": report.rules,
         "release": report.release,
         "stages": report.stages,
-        "counts": _counts([f.to_dict() for f in report.sorted()], "check_id"),
+        "counts": report.counts(),
         "omitted": omitted,
         "findings": [f.to_dict() for f in shown],
     }
@@ -86,7 +86,7 @@ def as_text(report: Report, per_check: int = 0) -> str:
                 lines.append(f"    … and {len(rel[k]) - 20} more {k}")
     if report.rules == "package":
         lines.append("rules: the package's own rules were used (--rules package), not the released ones")
-    n = len(report.sorted())
+    n = report.total()
     stages = ", ".join(report.stages)
     lines.append(f"valid: all checks passed ({stages})" if report.valid
                  else f"invalid: {n:,} finding{'s' if n != 1 else ''} ({stages})")

@@ -44,8 +44,8 @@ def all_spans(pkg: Package, resources: tuple[str, ...] | None = None) -> pd.Data
             "resource": pkg.path_of(name),
             "row": df.index,
             "article_id": df["article_id"],
-            "start": pd.to_numeric(df["char_start"], errors="coerce"),
-            "end": pd.to_numeric(df["char_end"], errors="coerce"),
+            "start": _offsets(df["char_start"]),
+            "end": _offsets(df["char_end"]),
             "quote": df[col],
             "column": col,
         })
@@ -53,3 +53,11 @@ def all_spans(pkg: Package, resources: tuple[str, ...] | None = None) -> pd.Data
     if not frames:
         return pd.DataFrame(columns=["resource", "row", "article_id", "start", "end", "quote", "column"])
     return pd.concat(frames, ignore_index=True)
+
+
+def _offsets(cells: pd.Series) -> pd.Series:
+    """Character offsets as numbers; what is not a whole number from 0 to 2**31 is missing
+    (the tables stage reports the type error)."""
+    num = pd.to_numeric(cells, errors="coerce")
+    ok = num.notna() & (num >= 0) & (num < 2**31) & (num == num.round())
+    return num.where(ok)

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import guard, release
 from . import package as package_mod
 from .findings import Finding, Report
+from .package import DESCRIPTOR
 from .stages import STAGES, descriptor, limits
 
 RULES = ("released", "package")
@@ -41,16 +42,18 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
             if gated and stage.ID not in UNGATED:
                 continue
             report.stages.append(stage.ID)
-            found = []
+            before = report.total()
             try:
-                found.extend(stage.run(pkg))
+                report.extend(stage.run(pkg))
             except guard.Blocked:
                 pass  # recorded in ``blocked`` and reported below; the stage's other findings stand
+            except package_mod.RuleError as exc:  # a rule file the stage needs cannot be used
+                report.extend([Finding(DESCRIPTOR, None, "", "rules-invalid", f"stage {stage.ID}: {exc}",
+                                       "restore the rule file from the release")])
             if stage.ID == "descriptor" and (descriptor.gating(pkg) or not pkg.descriptor):
                 gated = True
-            if stage.ID == "limits" and found:
+            if stage.ID == "limits" and report.total() > before:
                 gated = True
-            report.extend(found)
         if gated:
             report.findings.append(Finding("datapackage.json", None, "", "run-stopped",
                                            "the data stages did not run: fix the findings above first", ""))

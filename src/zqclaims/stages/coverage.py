@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import re2
 
 from ..findings import Finding
 from ..package import Package
@@ -21,12 +22,13 @@ from ..spans import COVERING, all_spans, article_texts
 ID = "coverage"
 CHECKS = {"coverage-uncovered": "a number in an article lies in no claim, event or exclusion span"}
 
-DIGITS = re.compile(r"[0-9\uff10-\uff19]+")
+# Texts are untrusted: token patterns run with RE2, in linear time.
+DIGITS = re2.compile(r"[0-9\x{ff10}-\x{ff19}]+")
 NUMERALS = "零〇一二两兩三四五六七八九十百千万萬亿億半"
 LEAD = "零〇一二两兩三四五六七八九十百千半"
 MEASURES = ("分之|個|个|家|名|支|次|場|场|項|项|條|条|大|成|屆|届|年|月|日|期|批|只|隻|輛|辆|畝|亩|位|座|"
             "類|类|種|种|輪|轮|級|级|倍|天|周|週|所|套|台|臺|處|处|片|元|億|亿|萬|万|份|人|層|层")
-CN_QUANTITY = re.compile(f"(?:[{LEAD}][{NUMERALS}]*|[万萬][亿億])(?:{MEASURES})")
+CN_QUANTITY = re2.compile(f"(?:[{LEAD}][{NUMERALS}]*|[万萬][亿億])(?:{MEASURES})")
 
 #: Idioms whose numerals are not quantities (documented in the README).
 IDIOMS = {

@@ -160,7 +160,13 @@ def run(pkg: Package) -> Iterator[Finding]:
                       "restore the extension schema from the release")
         return
     validator = schema_validator(schema)
-    for err in sorted(validator.iter_errors(pkg.descriptor), key=lambda e: list(map(str, e.absolute_path))):
+    try:
+        errors = sorted(validator.iter_errors(pkg.descriptor), key=lambda e: list(map(str, e.absolute_path)))
+    except Exception as exc:  # noqa: BLE001 - a hostile schema ($ref to nowhere, bad keyword value) is a finding
+        yield Finding(EXTENSION_SCHEMA, None, "", "descriptor-extension", f"the extension schema cannot be applied: "
+                      f"{type(exc).__name__}: {str(exc)[:200]}", "restore the extension schema from the release")
+        return
+    for err in errors:
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         hint = ("check what changed (compare with the release or 'git diff') before refreshing hashes and sizes "
                 "with 'zqclaims fmt'" if where.endswith((".hash", ".bytes")) else

@@ -44,7 +44,7 @@ def run(pkg: Package) -> Iterator[Finding]:
     if pkg.lacks(COLUMNS):
         return  # the tables stage reports missing resources and damaged headers
     claims, path = pkg.frame("claims"), pkg.path_of("claims")
-    units = pkg.frame("units").set_index("unit")
+    units = pkg.frame("units").drop_duplicates("unit").set_index("unit")  # a duplicate is a table-primary-key
     kinds = dict(zip(pkg.frame("indicators")["indicator_id"], pkg.frame("indicators")["kind"]))
     # Set-based join of claims with their units and indicator kinds.
     joined = claims.join(units[["unit_base", "multiplier"]].rename(
