@@ -74,3 +74,20 @@ def test_relations_example_in_readme_is_real_output() -> None:
     from .conftest import run
     block = README.split("$ zqclaims relations . --type share\n")[1].split("```")[0]
     assert run("relations", str(ROOT), "--type", "share").stdout == block
+
+
+def test_limits_table_matches_the_code() -> None:
+    from zqclaims import limits
+
+    section = README.split("### Limits")[1].split("\n## ")[0]
+    rows = dict(re.findall(r"^\| .* \(`([a-z_]+)`\) \| ([0-9,]+) \|$", section, flags=re.M))
+    assert rows == {k: f"{v:,}" for k, v in limits.ALL.items()}
+
+
+def test_exit_codes_are_documented() -> None:
+    from zqclaims import cli
+
+    section = README.split("### Exit codes")[1].split("\n## ")[0]
+    codes = [int(c) for c in re.findall(r"^\| (\d) \|", section, flags=re.M)]
+    assert codes == sorted({cli.EXIT_VALID, cli.EXIT_FINDINGS, cli.EXIT_USAGE, cli.EXIT_COULD_NOT_RUN,
+                            cli.EXIT_INTERNAL})
