@@ -358,12 +358,14 @@ def test_relations_json_survives_huge_values(pkg: Path) -> None:
 
 @pytest.mark.parametrize("defect", ["bom-articles", "damaged-articles-header", "duplicate-units-row",
                                     "inf-char-end", "nan-char-end", "bad-kwargs", "records-not-object",
-                                    "records-bad-keyword", "schema-is-list", "suite-is-list"])
+                                    "records-bad-keyword", "schema-is-list", "suite-is-list", "duplicate-label"])
 def test_data_defects_are_findings_not_crashes(pkg: Path, defect: str) -> None:
     rules = "released"
     if defect == "bom-articles":
         path = pkg / "resources/articles.csv"
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    elif defect == "duplicate-label":
+        _set_cell(pkg, "indicator_id,", "label,", "resources/indicators.csv")
     elif defect == "damaged-articles-header":
         _set_cell(pkg, "article_id,", "articel_id,", "resources/articles.csv")
     elif defect == "duplicate-units-row":

@@ -30,6 +30,7 @@ from . import limits, release, safejson
 from .findings import CouldNotRun, Finding, UsageProblem
 
 DESCRIPTOR = "datapackage.json"
+HINT_DIR = "pass the package directory (the one that contains datapackage.json), e.g. '.'"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 csv.field_size_limit(limits.MAX_CELL_CHARS + 1)
 
@@ -279,6 +280,7 @@ class Package:
                         f"a cell is over {limits.MAX_CELL_CHARS:,} characters or the quoting is broken; fix the row",
                         reader.line_num)
         width = len(header)
+        header = _unique_labels(header)
         body = [(r + [""] * width)[:width] for r in rows]
         df = pd.DataFrame(body, columns=header, dtype=str) if width else pd.DataFrame(index=range(len(body)))
         df.index = pd.Index(starts, dtype="int64")
@@ -350,16 +352,28 @@ class Package:
         return int(index[i]) if 0 <= i < len(index) else row_number
 
 
+def _unique_labels(header: list[str]) -> list[str]:
+    """Header labels made unique: a repeated label keeps its first column; later ones
+    get a suffix no schema uses (the tables stage reports duplicate labels)."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in header:
+        n = seen.get(label, 0)
+        seen[label] = n + 1
+        out.append(label if n == 0 else f"{label}\u0000{n}")
+    return out
+
+
 def locate(path: str | Path) -> Path:
     """The package root for a command-line argument, or :class:`UsageProblem`."""
     text = str(path)
     if not text:
-        raise UsageProblem("the package path is empty", "pass the package directory, e.g. 'zqclaims validate .'")
+        raise UsageProblem("the package path is empty", HINT_DIR)
     p = Path(text)
     if p.name == DESCRIPTOR and not p.is_dir():
         return p.parent
     if not p.exists():
-        raise UsageProblem(f"{text}: no such directory", "pass the package directory, e.g. 'zqclaims validate .'")
+        raise UsageProblem(f"{text}: no such directory", HINT_DIR)
     if not p.is_dir():
         raise UsageProblem(f"{text}: not a package directory (a file)",
                            "pass the directory that contains datapackage.json, or datapackage.json itself")
