@@ -365,7 +365,7 @@ def test_data_defects_are_findings_not_crashes(pkg: Path, defect: str) -> None:
         path = pkg / "resources/articles.csv"
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     elif defect == "duplicate-label":
-        _set_cell(pkg, "indicator_id,", "label,", "resources/indicators.csv")
+        _set_cell(pkg, "label_zh,", "label_en,", "resources/indicators.csv")
     elif defect == "damaged-articles-header":
         _set_cell(pkg, "article_id,", "articel_id,", "resources/articles.csv")
     elif defect == "duplicate-units-row":
