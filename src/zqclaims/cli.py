@@ -1,6 +1,6 @@
 """Command line: parse options, call the library, render, exit. No logic here.
 
-Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run.
+Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run (4: internal error in fmt).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .findings import CouldNotRun
 from .stages import STAGES, all_checks
 from .validate import validate as run_validate
 
-EXIT_VALID, EXIT_FINDINGS, EXIT_USAGE, EXIT_COULD_NOT_RUN = 0, 1, 2, 3
+EXIT_VALID, EXIT_FINDINGS, EXIT_USAGE, EXIT_COULD_NOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def _could_not_run(exc: CouldNotRun) -> None:
@@ -57,22 +57,35 @@ def validate(package_dir: str, output: str, stages: tuple[str, ...]) -> None:
 
 @main.command("fmt")
 @click.argument("package_dir", default=".", type=click.Path(file_okay=True, dir_okay=True))
-def fmt_command(package_dir: str) -> None:
+@click.option("--check", is_flag=True, help="Write nothing; list the files fmt would change (exit 1 if any).")
+@click.option("--force", is_flag=True, help="Rewrite even when validation finds damage fmt does not repair.")
+def fmt_command(package_dir: str, check: bool, force: bool) -> None:
     """Rewrite CSVs in canonical form and refresh derived columns, hashes and sizes.
 
-    Example: zqclaims fmt .
+    Refuses (exit 1) when validation finds damage that refreshed hashes would
+    hide; archived texts are never rewritten. Exit codes: 0 done or nothing to
+    do, 1 --check found changes or fmt refused, 2 usage error, 3 could not run,
+    4 internal error.
+
+    Example: zqclaims fmt . --check
     """
     try:
-        changed = fmt.format_package(package.load(package_dir))
+        changed = fmt.format_package(fmt.load(package_dir), force=force, check=check)
     except CouldNotRun as exc:
         _could_not_run(exc)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        _could_not_run(CouldNotRun(f"fmt stopped: {type(exc).__name__}: {exc}",
-                                   "fix the file named above; fmt never rewrites a file it cannot read losslessly"))
+    except fmt.Refused as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        click.echo(f"Hint: {exc.hint}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
+        click.echo(f"Error: internal error in zqclaims fmt (a bug): {type(exc).__name__}: {exc}", err=True)
+        click.echo("Please report this bug with the command you ran and the output above.", err=True)
+        sys.exit(EXIT_INTERNAL)
     for path in changed:
-        click.echo(f"rewrote {path}")
+        click.echo(f"{'would rewrite' if check else 'rewrote'} {path}")
     if not changed:
         click.echo("already canonical")
+    sys.exit(EXIT_FINDINGS if check and changed else EXIT_VALID)
 
 
 @main.command()
