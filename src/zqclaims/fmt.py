@@ -37,7 +37,8 @@ ARTICLES_CSV = "resources/articles.csv"
 #: Check ids whose findings fmt repairs (so they never stop it).
 REPAIRED = frozenset({"table-hash-count", "table-byte-count", "table-not-canonical", "quote-zh-hans",
                       "provenance-descriptor-hash"})
-#: Findings about a recorded hash or count that fmt fills when the cell is empty (a new article).
+#: Findings about a cell that fmt fills (an empty sha256/char_count of a new article) or derives
+#: (quote_zh_hans); they do not stop fmt when they name exactly such a cell.
 _FILLABLE = frozenset({"provenance-hash", "provenance-char-count", "table-constraint-error", "table-type-error"})
 _HASH_FIELD = re.compile(r"^resources\.\d+\.(hash|bytes)$")
 _HASH_REQUIRED = re.compile(r"^'(hash|bytes)' is a required property$")
@@ -236,13 +237,13 @@ def canonical_problem(pkg: Package, name: str) -> str:
 
 # -- derived cells ---------------------------------------------------------
 
-def _fill_article_hashes(pkg: Package, relpath: str, table: Table) -> set[tuple[int, str]]:
+def _fill_article_hashes(pkg: Package, relpath: str, table: Table) -> set[tuple[str, int, str]]:
     """Fill empty sha256/char_count cells; never overwrite one. Returns the
-    (record number, column) pairs it filled (record 2 is the first data row)."""
+    (file, record number, column) of each cell it filled (record 2 is the first data row)."""
     if not {"text_path", "sha256", "char_count"} <= set(table.header):
         return set()
     tp, sh, cc = (table.header.index(c) for c in ("text_path", "sha256", "char_count"))
-    filled: set[tuple[int, str]] = set()
+    filled: set[tuple[str, int, str]] = set()
     for number, (row, line) in enumerate(zip(table.body, table.lines), start=2):
         if not row[tp] or (row[sh] and row[cc]):
             continue
@@ -256,22 +257,28 @@ def _fill_article_hashes(pkg: Package, relpath: str, table: Table) -> set[tuple[
                               "archive the text as UTF-8") from None
         if not row[sh]:
             row[sh] = hashlib.sha256(data).hexdigest()
-            filled.add((number, "sha256"))
+            filled.add((relpath, number, "sha256"))
         if not row[cc]:
             row[cc] = str(chars)
-            filled.add((number, "char_count"))
+            filled.add((relpath, number, "char_count"))
     return filled
 
 
-def _derive_simplified(table: Table, col: str) -> None:
-    """Set quote_zh_hans from the quote (derived text, never typed by hand)."""
+def _derive_simplified(relpath: str, table: Table, col: str) -> set[tuple[str, int, str]]:
+    """Set quote_zh_hans from the quote (derived text, never typed by hand).
+    Returns the (file, record number, column) of each cell it changed."""
     from .textnorm import to_simplified
 
     if "quote_zh_hans" not in table.header or col not in table.header:
-        return
+        return set()
     q, z = table.header.index(col), table.header.index("quote_zh_hans")
-    for row in table.body:
-        row[z] = to_simplified(row[q])
+    changed = set()
+    for number, row in enumerate(table.body, start=2):
+        want = to_simplified(row[q])
+        if row[z] != want:
+            row[z] = want
+            changed.add((relpath, number, "quote_zh_hans"))
+    return changed
 
 
 # -- the plan --------------------------------------------------------------
@@ -280,8 +287,8 @@ def _derive_simplified(table: Table, col: str) -> None:
 class _Plan:
     writes: dict[Path, bytes]
     texts: set[Path]
-    filled: set[tuple[int, str]]
-    articles: str
+    #: (file, record number, column) of every cell fmt fills or derives
+    derived: set[tuple[str, int, str]]
 
 
 def _plan(pkg: Package) -> _Plan:
@@ -293,13 +300,12 @@ def _plan(pkg: Package) -> _Plan:
     tables = {r.res["name"] if isinstance(r.res.get("name"), str) else f"#{r.index}": r
               for r in items if r.is_table}
     parsed = {name: _read_csv(pkg, item.relpath) for name, item in tables.items()}
-    filled: set[tuple[int, str]] = set()
-    articles = tables["articles"].relpath if "articles" in tables else ARTICLES_CSV
+    derived: set[tuple[str, int, str]] = set()
     if "articles" in tables:
-        filled = _fill_article_hashes(pkg, articles, parsed["articles"][1])
+        derived |= _fill_article_hashes(pkg, tables["articles"].relpath, parsed["articles"][1])
     for name, col in SPAN_RESOURCES.items():
         if name in parsed:
-            _derive_simplified(parsed[name][1], col)
+            derived |= _derive_simplified(tables[name].relpath, parsed[name][1], col)
     new: dict[Path, bytes] = {}
     for name, item in tables.items():
         raw, table = parsed[name]
@@ -319,7 +325,7 @@ def _plan(pkg: Package) -> _Plan:
         new[pkg.root / DESCRIPTOR] = text.encode("utf-8")
     if texts & set(new):  # unreachable by construction; the last guard before anything is written
         raise CouldNotRun("fmt would rewrite an archived text", "report this as a bug")
-    return _Plan(new, texts, filled, articles)
+    return _Plan(new, texts, derived)
 
 
 # -- refusing to hide damage -----------------------------------------------
@@ -329,8 +335,7 @@ def _repaired_by_fmt(f: Finding, plan: _Plan) -> bool:
         return True
     if f.check_id == "descriptor-extension":
         return bool(_HASH_FIELD.match(f.field) or _HASH_REQUIRED.match(f.message))
-    return (f.check_id in _FILLABLE and f.resource == plan.articles and f.row is not None
-            and (f.row, f.field) in plan.filled)
+    return f.check_id in _FILLABLE and f.row is not None and (f.resource, f.row, f.field) in plan.derived
 
 
 def _unrepaired(root: Path, plan: _Plan) -> list[Finding]:
