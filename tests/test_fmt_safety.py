@@ -15,7 +15,7 @@ import pytest
 from zqclaims import fmt, package
 from zqclaims.validate import validate
 
-from .conftest import copy_package, run
+from .conftest import run
 
 TEXT = "resources/articles/2022-01-11-nanfangplus-capital-increase.txt"
 TEXT_RESOURCE = "text-2022-01-11-nanfangplus-capital-increase"
@@ -147,7 +147,8 @@ def test_refusal_lists_twenty_findings_then_a_count(pkg: Path) -> None:
     assert result.exit_code == 1
     listed = [line for line in result.stderr.splitlines() if line.startswith("  ") and "[" in line]
     assert len(listed) == 20
-    assert any(line.strip().startswith("and ") and line.strip().endswith(" more") for line in result.stderr.splitlines())
+    tail = [line.strip() for line in result.stderr.splitlines()]
+    assert any(line.startswith("and ") and line.endswith(" more") for line in tail)
 
 
 def test_a_new_article_gets_its_empty_hash_cells_filled(pkg: Path) -> None:
@@ -316,3 +317,30 @@ def test_check_does_not_refuse_on_findings(pkg: Path) -> None:
     result = run("fmt", "--check", str(pkg))
     assert result.exit_code == 1 and result.stdout.splitlines() == ["would rewrite datapackage.json"]
     assert snapshot(pkg) == before
+
+
+def test_signals_during_the_rename_phase_wait_until_it_ends() -> None:
+    import signal
+
+    from zqclaims.transaction import deferred_signals
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with deferred_signals():
+            signal.raise_signal(signal.SIGINT)
+            done.append("renamed")  # not interrupted half-way
+    assert done == ["renamed"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# -- the canonical writer itself -------------------------------------------
+
+def test_the_writer_refuses_what_would_not_read_back() -> None:
+    from zqclaims.csvcanon import read_table, write_rows as canonical_rows
+    from zqclaims.findings import CouldNotRun
+
+    with pytest.raises(CouldNotRun, match="would not survive"):
+        canonical_rows(["\ufeffid", "note"], [["1", "x"]], "t.csv")  # a second BOM is stripped on reading
+    data = canonical_rows(["id"], [[""], ["a\rb"], ['say "hi", then\r\nleave']], "t.csv")
+    assert data == b'id\n""\n"a\rb"\n"say ""hi"", then\r\nleave"\n'
+    assert read_table(data, "t.csv").body == [[""], ["a\rb"], ['say "hi", then\r\nleave']]

@@ -95,8 +95,7 @@ def deferred_signals() -> Iterator[None]:
             signal.raise_signal(s)
 
 
-def commit(root: Path, writes: dict[Path, bytes],
-           on_renamed: Callable[[Path], None] | None = None) -> None:
+def commit(root: Path, writes: dict[Path, bytes]) -> None:
     """Replace every ``target`` of ``writes`` (absolute paths inside ``root``) with its bytes, all or none."""
     if not writes:
         return
