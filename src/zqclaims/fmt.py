@@ -115,7 +115,8 @@ def _text_paths(root: Path, desc: dict) -> set[Path]:
     """Every archived text: the text_path cells of articles.csv (and of the
     descriptor's 'articles' resource, if it names another file)."""
     sources = {ARTICLES_CSV}
-    for res in desc.get("resources") or [] if isinstance(desc.get("resources"), list) else []:
+    listed = desc.get("resources")
+    for res in listed if isinstance(listed, list) else []:
         if isinstance(res, dict) and res.get("name") == "articles" and isinstance(res.get("path"), str):
             sources.add(res["path"])
     texts: set[Path] = set()
@@ -319,12 +320,17 @@ def _plan(pkg: Package) -> _Plan:
         res["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
         res["bytes"] = len(data)
     text = json.dumps(desc, ensure_ascii=False, indent=2) + "\n"
-    if safejson.loads(text.encode("utf-8")) != desc:  # strict input always round-trips; never write if not
+    try:
+        lossless = safejson.loads(text.encode("utf-8")) == desc  # strict input round-trips; never write if not
+    except safejson.JSONProblem:
+        lossless = False
+    if not lossless:
         raise CouldNotRun(f"{DESCRIPTOR}: cannot be written back losslessly", "report this with the file attached")
     if text.encode("utf-8") != read_bytes(pkg.root, DESCRIPTOR):
         new[pkg.root / DESCRIPTOR] = text.encode("utf-8")
-    if texts & set(new):  # unreachable by construction; the last guard before anything is written
-        raise CouldNotRun("fmt would rewrite an archived text", "report this as a bug")
+    for path in sorted(texts & set(new)):  # only the descriptor can get here; the last guard before writing
+        raise CouldNotRun(f"{path.relative_to(pkg.root).as_posix()}: articles.csv lists it as an archived text, "
+                          "and fmt never rewrites one", "correct text_path in articles.csv")
     return _Plan(new, texts, derived)
 
 
