@@ -28,7 +28,7 @@ def apply(fixture: dict, root: Path) -> None:
         assert data.count(old) >= 1, f"fixture edit does not apply to {edit['file']}: {edit['old']!r}"
         path.write_bytes(data.replace(old, new, 1))
     if fixture["fmt_after_edit"]:
-        fmt.format_package(package.load(root))
+        fmt.format_package(package.load(root), force=True)
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])

@@ -103,19 +103,32 @@ def validate(package_dir: str, output: str, stages: tuple[str, ...], rules: str,
     sys.exit(EXIT_VALID if report.valid else EXIT_FINDINGS)
 
 
-@main.command("fmt")
-@click.argument("package_dir", default=".", type=click.Path(file_okay=True, dir_okay=True))
+@main.command("fmt", context_settings=CONTEXT)
+@click.argument("package_dir", default=".", type=click.Path())
+@click.option("--check", is_flag=True, help="Write nothing; list the files fmt would change (exit 1 if any).")
+@click.option("--force", is_flag=True, help="Rewrite even when validation finds damage fmt does not repair.")
 @guarded("fmt")
-def fmt_command(package_dir: str) -> None:
+def fmt_command(package_dir: str, check: bool, force: bool) -> None:
     """Rewrite CSVs in canonical form and refresh derived columns, hashes and sizes.
 
-    Example: zqclaims fmt .
+    Refuses (exit 1) when validation finds damage that refreshed hashes would
+    hide; archived texts are never rewritten. Exit codes: 0 done or nothing to
+    do, 1 --check found changes or fmt refused, 2 usage error, 3 could not run,
+    4 internal error.
+
+    Example: zqclaims fmt . --check
     """
-    changed = fmt.format_package(package.load(package_dir))
+    try:
+        changed = fmt.format_package(fmt.load(package_dir), force=force, check=check)
+    except fmt.Refused as exc:
+        emit(f"Error: {render.clean(exc.message)}", err=True)
+        emit(f"Hint: {render.clean(exc.hint)}", err=True)
+        sys.exit(EXIT_FINDINGS)
     for path in changed:
-        click.echo(f"rewrote {path}")
+        emit(f"{'would rewrite' if check else 'rewrote'} {render.clean(path)}")
     if not changed:
-        click.echo("already canonical")
+        emit("already canonical")
+    sys.exit(EXIT_FINDINGS if check and changed else EXIT_VALID)
 
 
 @main.command(context_settings=CONTEXT)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import hashlib
+import os
 from pathlib import Path
 
-from .. import limits, release
+from .. import limits, release, transaction
 from ..findings import CouldNotRun, Finding
 from ..package import Package, TooLarge, UnsafePath
 
@@ -20,6 +21,7 @@ CHECKS = {
                       "datapackage.json differs from the release; the released rules were used",
     "package-symlink": "a file or folder in the package is a symbolic link or not a regular file (never followed)",
     "limit-files": "the package has too many files to compare with the release",
+    "fmt-interrupted": "an interrupted 'zqclaims fmt' left its journal or temporary files in the package",
 }
 
 
@@ -34,7 +36,17 @@ def compare(pkg) -> tuple[dict, list[Finding]]:
     that follow: links and special files, and (with the released rules) every
     modified rule file."""
     files, odd, truncated = release.walk(pkg.root)
-    findings = [Finding(p, None, "", "package-symlink", f"{p} is a symbolic link or not a regular file; "
+    leftovers = [f for f in files if f.endswith(transaction.TMP_SUFFIX)]
+    try:
+        top = os.listdir(pkg.root)
+    except OSError:
+        top = []
+    leftovers += sorted(n for n in top if n == transaction.JOURNAL or n.endswith(transaction.TMP_SUFFIX))
+    files = [f for f in files if f not in leftovers]
+    findings = [Finding(p, None, "", "fmt-interrupted", f"{p} was left by an interrupted 'zqclaims fmt'",
+                        "run 'zqclaims fmt' to finish (or undo) the interrupted rewrite, then validate again")
+                for p in leftovers]
+    findings += [Finding(p, None, "", "package-symlink", f"{p} is a symbolic link or not a regular file; "
                         "it is never followed or read", "replace it with a regular file from a trusted release")
                 for p in odd]
     if truncated:
