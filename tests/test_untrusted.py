@@ -315,12 +315,13 @@ def test_report_names_the_release(pkg: Path) -> None:
 
 # -- 6. formula injection --------------------------------------------------------------------
 
-@pytest.mark.parametrize("prefix", [" =", "\t=", "\u200b=", "＝", "\u3000+", "\ufeff@", " -"])
+@pytest.mark.parametrize("prefix", [" =", "\t=", "\u200b=", "＝", "\u3000+", "\ufeff@", " -", "\u034f=", "\u2800=",
+                                    "\u115f=", "\u180b=", "\U000e0020=", "\u17b4=", "\r\n="])
 def test_formula_injection_cannot_hide(pkg: Path, prefix: str) -> None:
     _set_cell(pkg, "Phone number for submissions.", f"{prefix}HYPERLINK(1)", "resources/exclusions.csv")
     result, events, _ = invoke("validate", str(pkg), "--format", "json", "--stage", "records")
     assert_clean(result, events, pkg)
-    assert check_ids(result) == {"record-formula-injection"}
+    assert "record-formula-injection" in check_ids(result)
 
 
 # -- 7. tracebacks and exit codes ------------------------------------------------------------
@@ -358,12 +359,33 @@ def test_relations_json_survives_huge_values(pkg: Path) -> None:
 
 @pytest.mark.parametrize("defect", ["bom-articles", "damaged-articles-header", "duplicate-units-row",
                                     "inf-char-end", "nan-char-end", "bad-kwargs", "records-not-object",
-                                    "records-bad-keyword", "schema-is-list", "suite-is-list", "duplicate-label"])
+                                    "records-bad-keyword", "schema-is-list", "suite-is-list", "duplicate-label",
+                                    "header-only-units", "value-5000-digits", "value-base-exponent",
+                                    "multiplier-exponent", "tolerance-exponent", "claims-is-a-folder"])
 def test_data_defects_are_findings_not_crashes(pkg: Path, defect: str) -> None:
     rules = "released"
     if defect == "bom-articles":
         path = pkg / "resources/articles.csv"
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    elif defect == "header-only-units":
+        path = pkg / "resources/units.csv"
+        path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")
+    elif defect == "value-5000-digits":
+        _set_claim_cell(pkg, "C0001", "value", "9" * 5000)
+    elif defect == "value-base-exponent":
+        _set_claim_cell(pkg, "C0001", "value_base", "1e999999999")
+    elif defect == "multiplier-exponent":
+        path = pkg / "resources/units.csv"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        cells = lines[1].split(",")
+        cells[2] = "1e999999999"
+        lines[1] = ",".join(cells)
+        path.write_text("\n".join(lines), encoding="utf-8")
+    elif defect == "tolerance-exponent":
+        _set_cell(pkg, ",0.1,", ",1e999999999,", "resources/relations.csv")
+    elif defect == "claims-is-a-folder":
+        (pkg / "resources/claims.csv").unlink()
+        (pkg / "resources/claims.csv").mkdir()
     elif defect == "duplicate-label":
         _set_cell(pkg, "label_zh,", "label_en,", "resources/indicators.csv")
     elif defect == "damaged-articles-header":
@@ -394,6 +416,115 @@ def test_data_defects_are_findings_not_crashes(pkg: Path, defect: str) -> None:
     result, events, _ = invoke("validate", str(pkg), "--format", "json", "--rules", rules)
     assert_clean(result, events, pkg)
     assert json.loads(result.stdout)["findings"]
+
+
+def _set_claim_cell(pkg: Path, claim_id: str, column: str, value: str) -> None:
+    import csv
+    import io
+
+    path = pkg / "resources/claims.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    col = rows[0].index(column)
+    next(r for r in rows if r[0] == claim_id)[col] = value
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_huge_values_in_relations_output(pkg: Path) -> None:
+    _set_claim_cell(pkg, "C0001", "value", "9" * 5000)
+    for fmt in ("text", "json"):
+        result, events, seconds = invoke("relations", str(pkg), "--format", fmt)
+        assert result.exit_code in (0, 1) and "Traceback" not in result.output and seconds < 30, result.output
+
+
+def test_suite_parameters_are_refused(pkg: Path) -> None:
+    edit_json(pkg / "checks/claims.json", lambda d: d["expectations"].append(
+        {"type": "expect_column_values_to_be_between",
+         "kwargs": {"column": "char_start", "min_value": {"$PARAMETER": "9^9^9^9"}}}))
+    result, events, seconds = invoke("validate", str(pkg), "--format", "json", "--rules", "package")
+    assert_clean(result, events, pkg)
+    assert "expectation-unsafe" in check_ids(result) and seconds < 30
+
+
+@pytest.mark.parametrize("relpath", ["resources/units.csv", "resources/articles/2022-xijiang-daily-cluster-zone.txt"])
+def test_a_fifo_is_never_opened(pkg: Path, relpath: str) -> None:
+    (pkg / relpath).unlink()
+    os.mkfifo(pkg / relpath)
+    result, events, seconds = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert "descriptor-unsafe-path" in check_ids(result) and seconds < 30
+
+
+def test_huge_json_integer_is_a_finding(pkg: Path) -> None:
+    path = pkg / "datapackage.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"bytes": ', '"bytes": ' + "9" * 100_000 + ', "x": ', 1),
+                    encoding="utf-8")
+    result, events, _ = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert "descriptor-invalid" in check_ids(result)
+
+
+def test_wide_data_rows_are_a_finding(pkg: Path) -> None:
+    with (pkg / "resources/claims.csv").open("a", encoding="utf-8") as fh:
+        fh.write(",".join(["1"] * 1_000_000) + "\n")
+    result, events, seconds = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert "limit-columns" in check_ids(result) and seconds < 30
+
+
+@pytest.mark.parametrize("target", ["schemas/records/units.json", "schemas/datapackage.extension.json"])
+def test_exponential_schemas_are_refused(pkg: Path, target: str) -> None:
+    defs = {f"a{i}": {"anyOf": [{"$ref": f"#/$defs/a{i + 1}"}, {"$ref": f"#/$defs/a{i + 1}"}]} for i in range(30)}
+    defs["a30"] = {"not": {}}
+    edit_json(pkg / target, lambda d: d.update({"$defs": defs, "allOf": [{"$ref": "#/$defs/a0"}]}))
+    result, events, seconds = invoke("validate", str(pkg), "--format", "json", "--rules", "package")
+    assert_clean(result, events, pkg)
+    assert check_ids(result) & {"rules-invalid", "descriptor-extension"} and seconds < 30
+
+
+def test_retyping_a_column_does_not_hide_a_formula(pkg: Path) -> None:
+    def retype(doc):
+        next(f for f in doc["fields"] if f["name"] == "note")["type"] = "any"
+    edit_json(pkg / "schemas/claims.schema.json", retype)
+    _set_claim_cell(pkg, "C0001", "note", '=HYPERLINK("http://127.0.0.1:9/x","click")')
+    result, events, _ = invoke("validate", str(pkg), "--format", "json", "--rules", "package", "--stage", "records")
+    assert_clean(result, events, pkg)
+    assert "record-formula-injection" in check_ids(result)
+
+
+@pytest.mark.parametrize("path", [["resources/units.csv"], {"a": 1}])
+def test_a_path_that_is_not_a_string_is_a_finding(pkg: Path, path) -> None:
+    edit_json(pkg / "datapackage.json",
+              lambda d: next(r for r in d["resources"] if r["name"] == "units").update(path=path))
+    result, events, _ = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert "descriptor-unsafe-path" in check_ids(result)
+
+
+def test_many_long_spans_over_a_large_text_stay_fast(pkg: Path) -> None:
+    import csv
+    import hashlib
+    import io
+
+    text_path = pkg / "resources/articles/2023-hitech-zone-2022-review.txt"
+    text_path.write_bytes(b"a" * (2 * 1024 * 1024 - 10))
+    path = pkg / "resources/claims.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    h = rows[0]
+    template = next(r for r in rows if r[0] == "C0047")
+    extra = []
+    for i in range(5000):
+        r = list(template)
+        r[0], r[h.index("char_start")], r[h.index("char_end")], r[h.index("quote")] = f"C9{i:04d}", "0", "2097142", "a"
+        extra.append(r)
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(rows + extra)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    _ = hashlib  # the hashes stay stale on purpose: the run must still be fast
+    result, events, seconds = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert seconds < 40, seconds
 
 
 def test_internal_error_has_its_own_exit_code(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:

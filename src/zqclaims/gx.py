@@ -50,6 +50,8 @@ ALLOWED = frozenset({
     "expect_column_values_to_match_linear_regex",
     "expect_relation_verdict_to_match_record",
 })
+#: Expectations in one suite (each costs GX about 14 ms on the shipped package).
+MAX_EXPECTATIONS = 200
 #: kwargs that would make GX evaluate a string.
 FORBIDDEN_KWARGS = ("row_condition", "condition_parser")
 CHECKS = {
@@ -89,6 +91,9 @@ def load_suite(pkg: Package, path: str) -> tuple[dict | None, list[Finding]]:
     resource = spec["meta"].get("resource")
     if not isinstance(spec.get("expectations"), list):
         return invalid("expectations", "'expectations' is not a list")
+    if len(spec["expectations"]) > MAX_EXPECTATIONS:
+        return invalid("expectations", f"{len(spec['expectations']):,} expectations, over the limit of "
+                       f"{MAX_EXPECTATIONS}")
     if not isinstance(resource, str) or resource not in pkg.resources:
         return None, [Finding(path, None, "meta.resource", "expectation-suite-invalid",
                               f"suite names resource {resource!r}, which is not in datapackage.json",
@@ -107,6 +112,9 @@ def _screen(path: str, i: int, exp: object) -> Finding | None:
     if not isinstance(kwargs, dict):
         return Finding(path, None, f"expectations[{i}].kwargs", "expectation-suite-invalid",
                        "'kwargs' is not an object", "write kwargs as a JSON object")
+    if _has_parameter(kwargs):
+        return unsafe(".kwargs", "a '$PARAMETER' value is refused: GX evaluates suite parameters as expressions",
+                      "write the value itself in kwargs")
     for key in FORBIDDEN_KWARGS:
         if kwargs.get(key) not in (None, ""):
             return unsafe(f".kwargs.{key}", f"'{key}' is refused: GX evaluates row conditions as Python code",
@@ -118,6 +126,20 @@ def _screen(path: str, i: int, exp: object) -> Finding | None:
     for where, reason in unsafe_patterns(kwargs, keys=("regex",)):
         return unsafe(f".kwargs.{where}", reason, "write the pattern in RE2 syntax (no back-references or look-around)")
     return None
+
+
+def _has_parameter(obj: object) -> bool:
+    """Whether a kwargs document holds a GX suite parameter ({"$PARAMETER": ...}) anywhere."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if any(isinstance(k, str) and k.startswith("$") for k in item):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _known(etype: str) -> bool:

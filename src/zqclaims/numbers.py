@@ -50,11 +50,28 @@ def parse_cn(run: str) -> int:
     return total + section + (digit or 0)
 
 
+def cell_fraction(text: object) -> Fraction:
+    """A number cell (``value_base``, ``lower``, ``multiplier``, ``tolerance``) as an exact
+    Fraction, or ValueError. Bounded: at most :data:`MAX_DIGITS` characters and an exponent
+    within ±100, so a cell such as ``1e999999999`` is refused instead of built."""
+    if not isinstance(text, str) or not text or len(text) > MAX_DIGITS:
+        raise ValueError(f"{str(text)[:40]!r} is not a number of at most {MAX_DIGITS} characters")
+    try:
+        d = Decimal(text) if "/" not in text else None
+    except ArithmeticError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if d is not None and (not d.is_finite() or abs(d.adjusted()) > 100):
+        raise ValueError(f"{text!r} is not a finite number between 1e-100 and 1e100")
+    return Fraction(d) if d is not None else parse_value(text)
+
+
 def parse_value(text: str) -> Fraction:
-    """Parse a ``value`` cell: a decimal ('24.5') or a ratio ('1/3')."""
-    m = RATIONAL.match(text or "")
+    """Parse a ``value`` cell: a decimal ('24.5') or a ratio ('1/3'), at most
+    :data:`MAX_DIGITS` characters."""
+    m = RATIONAL.match(text or "") if len(text or "") <= MAX_DIGITS else None
     if not m:
-        raise ValueError(f"value {text!r} is not a decimal such as 24.5 or a ratio such as 1/3")
+        raise ValueError(f"value {str(text)[:40]!r} is not a decimal such as 24.5 or a ratio such as 1/3 "
+                         f"(at most {MAX_DIGITS} characters)")
     num = Fraction(Decimal(m.group(1)))
     return num / int(m.group(2)) if m.group(2) else num
 

@@ -246,7 +246,6 @@ class Package:
 
     def _parse(self, name: str) -> Table:
         path = self.path_of(name)
-        empty = Table(pd.DataFrame(dtype=str), [])
 
         def over(check: str, message: str, hint: str, line: int | None = None) -> Table:
             return Table(pd.DataFrame(dtype=str), [Finding(path, line, "", check, message, hint)], over_limit=True)
@@ -255,8 +254,10 @@ class Package:
             raw = self.read(path, limits.MAX_CSV_BYTES)
         except TooLarge as exc:
             return over("limit-file-size", str(exc), "a CSV resource this large is not validated; split or restore it")
-        except UnsafePath:
-            return empty  # the descriptor stage reports it
+        except UnsafePath as exc:  # a link, a FIFO, a folder: never read
+            return Table(pd.DataFrame(dtype=str), [Finding(path, None, "", "descriptor-unsafe-path", str(exc),
+                                                           "replace it with a regular file from the release")],
+                         over_limit=True)
         text = raw.decode("utf-8", errors="replace")
         reader = csv.reader(io.StringIO(text, newline=""))
         rows: list[list[str]] = []
@@ -271,6 +272,9 @@ class Package:
             for row in reader:
                 starts.append(line + 1)
                 line = reader.line_num
+                if len(row) > limits.MAX_COLUMNS:
+                    return over("limit-columns", f"line {starts[-1]} has {len(row):,} cells, over the limit of "
+                                f"{limits.MAX_COLUMNS}", "fix the row; extra cells are not read", starts[-1])
                 rows.append(row)
                 if len(rows) > limits.MAX_ROWS:
                     return over("limit-rows", f"more than {limits.MAX_ROWS:,} data rows, over the limit",

@@ -26,7 +26,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .numbers import fmt_decimal, interval, parse_value
+from .numbers import cell_fraction, fmt_decimal, interval, parse_value
 from .package import Package
 
 INF = math.inf
@@ -94,7 +94,7 @@ def claim_intervals(pkg: Package) -> pd.DataFrame:
 
 def _one_interval(rec: pd.Series) -> tuple:
     try:
-        mult = Fraction(rec["mult"])
+        mult = cell_fraction(rec["mult"])
         lo, lo_inc, hi, hi_inc = interval(rec["value"], mult, rec["unit_base"], rec["qualifier"], bool(rec["share"]))
         point = parse_value(rec["value"]) * mult
     except (ValueError, TypeError, ZeroDivisionError):
@@ -157,7 +157,7 @@ def unit_problems(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame
                       "message": "the " + not_pct["role"] + " " + not_pct["claim_id"] + " is in '"
                       + not_pct["unit_base"] + "', not a percentage"}),
         pd.DataFrame({"relation_id": mixed.index, "field": "claim_id",
-                      "message": "members are in different units: " + mixed.map(", ".join)}),
+                      "message": "members are in different units: " + mixed.map(", ".join).astype(str)}),
     ], ignore_index=True).sort_values(["relation_id", "message"]).reset_index(drop=True)
 
 
@@ -341,7 +341,7 @@ def evaluate(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
     intervals, whether a whole number is required, the verdict and a readable
     account of the numbers. ``row`` is the relation's line in relations.csv."""
     rel = pkg.frame("relations").reset_index(names="row").drop_duplicates("relation_id").set_index("relation_id")
-    rel["tolerance_f"] = rel["tolerance"].map(lambda t: Fraction(t) if _is_number(t) else None)
+    rel["tolerance_f"] = rel["tolerance"].map(lambda t: cell_fraction(t) if _is_number(t) else None)
     mem = members(pkg) if mem is None else mem
     parts = []
     for rtype, group in rel.groupby("relation_type", sort=True):
@@ -376,7 +376,7 @@ def evaluate(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
 
 def _is_number(text: str) -> bool:
     try:
-        Fraction(text)
+        cell_fraction(text)
         return True
     except (ValueError, TypeError, ZeroDivisionError):
         return False

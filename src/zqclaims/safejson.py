@@ -17,6 +17,8 @@ from typing import Any
 MAX_JSON_BYTES = 4 * 1024 * 1024
 #: The deepest nesting of arrays and objects accepted.
 MAX_JSON_DEPTH = 64
+#: The most digits of a JSON number.
+MAX_INT_DIGITS = 100
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -33,7 +35,15 @@ def _no_constant(name: str) -> Any:
     raise JSONProblem(f"{name} is not JSON (write a number or null)")
 
 
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise JSONProblem(f"integer of {len(text):,} digits (at most {MAX_INT_DIGITS})")
+    return int(text)
+
+
 def _finite(text: str) -> float:
+    if len(text) > MAX_INT_DIGITS:
+        raise JSONProblem(f"number of {len(text):,} characters (at most {MAX_INT_DIGITS})")
     value = float(text)
     if value in (float("inf"), float("-inf")):
         raise JSONProblem(f"number {text[:40]} is too large for a 64-bit float")
@@ -79,6 +89,32 @@ def _check_strings(obj: Any) -> None:
             stack.extend(item)
 
 
+#: The most nodes (values, keys) of a rule document; the shipped rules use a few hundred.
+MAX_RULE_NODES = 500
+#: Keywords that make a JSON Schema refer to other schemas (and so grow its work beyond its size).
+REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def rule_problem(doc: Any) -> str | None:
+    """Why a JSON Schema rule document could run unbounded, or None: more than
+    :data:`MAX_RULE_NODES` nodes, or a reference keyword (a ``$ref`` chain can make
+    the work exponential in the size of the document)."""
+    nodes, stack = 0, [doc]
+    while stack:
+        item = stack.pop()
+        nodes += 1
+        if nodes > MAX_RULE_NODES:
+            return f"more than {MAX_RULE_NODES:,} values (rules must stay small enough to run on every row)"
+        if isinstance(item, dict):
+            for key in REF_KEYWORDS:
+                if key in item:
+                    return f"'{key}' is not supported in rule files (a reference can make the work unbounded)"
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
 def loads(data: bytes) -> Any:
     """Parse strict JSON from bytes, or raise :class:`JSONProblem`."""
     if len(data) > MAX_JSON_BYTES:
@@ -92,10 +128,13 @@ def loads(data: bytes) -> Any:
     if _depth(text) > MAX_JSON_DEPTH:
         raise JSONProblem(f"nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        obj = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant, parse_float=_finite)
+        obj = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant, parse_float=_finite,
+                         parse_int=_int)
     except json.JSONDecodeError as exc:
         raise JSONProblem(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise JSONProblem(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:  # a number Python refuses to convert
+        raise JSONProblem(f"a value cannot be read: {str(exc)[:120]}") from None
     _check_strings(obj)
     return obj

@@ -20,12 +20,16 @@ def article_texts(pkg: Package) -> dict[str, str]:
     """article_id -> archived text, for every article whose file can be read."""
     if pkg.lacks({"articles": ["article_id", "text_path"]}):
         return {}
-    out = {}
-    for rec in pkg.frame("articles").to_dict("records"):
-        try:
-            out[rec["article_id"]] = pkg.read(rec["text_path"], limits.MAX_TEXT_BYTES).decode("utf-8", errors="replace")
-        except (UnsafePath, CouldNotRun, TooLarge):
-            continue
+    out: dict[str, str] = {}
+    decoded: dict[str, str | None] = {}  # each file is decoded once, however many rows name it
+    for article_id, path in zip(pkg.frame("articles")["article_id"], pkg.frame("articles")["text_path"]):
+        if path not in decoded:
+            try:
+                decoded[path] = pkg.read(path, limits.MAX_TEXT_BYTES).decode("utf-8", errors="replace")
+            except (UnsafePath, CouldNotRun, TooLarge):
+                decoded[path] = None
+        if decoded[path] is not None:
+            out.setdefault(article_id, decoded[path])
     return out
 
 

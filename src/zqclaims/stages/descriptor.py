@@ -19,6 +19,7 @@ from frictionless import Package as FlPackage
 from ..findings import Finding
 from ..package import DESCRIPTOR, Package, RuleError, TooLarge, UnsafePath, parse_json, safe_path
 from ..regex import schema_validator
+from ..safejson import rule_problem
 
 ID = "descriptor"
 CHECKS = {
@@ -61,11 +62,16 @@ def _references(pkg: Package) -> Iterator[Finding]:
             yield Finding(DESCRIPTOR, None, f"resources[{i}].$schema", "descriptor-remote-reference",
                           f"resource {_show(name)}: $schema {_show(res['$schema'])} is not a standard profile",
                           "remove '$schema' from the resource")
+        if not isinstance(res.get("path"), str):
+            yield Finding(DESCRIPTOR, None, f"resources[{i}].path", "descriptor-unsafe-path",
+                          f"resource {_show(name)}: path must be one relative path (a string), got "
+                          f"{_show(res.get('path'))}", HINT_PATH)
+            continue
         for key in ("path", "schema", "dialect"):
             value = res.get(key)
-            if key != "path" and not isinstance(value, str):
+            if not isinstance(value, str):
                 continue
-            for v in value if isinstance(value, list) else [value]:
+            for v in [value]:
                 try:
                     safe_path(pkg.root, v)
                 except UnsafePath as exc:
@@ -158,6 +164,11 @@ def run(pkg: Package) -> Iterator[Finding]:
     except RuleError as exc:
         yield Finding(EXTENSION_SCHEMA, None, "", "descriptor-extension", f"the extension schema cannot be used: {exc}",
                       "restore the extension schema from the release")
+        return
+    problem = rule_problem(schema)
+    if problem:
+        yield Finding(EXTENSION_SCHEMA, None, "", "descriptor-extension", f"the extension schema cannot be used: "
+                      f"{problem}", "restore the extension schema from the release")
         return
     validator = schema_validator(schema)
     try:

@@ -32,5 +32,8 @@ def run(pkg: Package) -> Iterator[Finding]:
         except TooLarge as exc:
             yield Finding(path, None, "", "limit-file-size", str(exc),
                           "an archived text this large is not validated; restore it from the source")
-        except (UnsafePath, CouldNotRun):
-            continue  # the descriptor and provenance stages report these
+        except UnsafePath as exc:  # a link, a FIFO, a folder: never read
+            yield Finding(path, None, "", "descriptor-unsafe-path", str(exc),
+                          "replace it with a regular file from the release")
+        except CouldNotRun:
+            continue  # the provenance stage reports a missing text

@@ -34,6 +34,7 @@ def run(pkg: Package) -> Iterator[Finding]:
         yield Finding("datapackage.json", None, "resources", "provenance-unlisted-text",
                       f"text resource '{path}' has no row in articles.csv",
                       "add the article to articles.csv or remove the resource")
+    measured: dict[str, tuple[str, int]] = {}  # path -> (sha256, characters), each text measured once
     for row, rec in df.iterrows():
         path = rec.get("text_path", "")
         res = by_path.get(path)
@@ -43,14 +44,16 @@ def run(pkg: Package) -> Iterator[Finding]:
                           "add a resource of type 'text' with this path, then run 'zqclaims fmt'")
             continue
         try:
-            data = pkg.read(path, limits.MAX_TEXT_BYTES)
+            if path not in measured:
+                data = pkg.read(path, limits.MAX_TEXT_BYTES)
+                measured[path] = (hashlib.sha256(data).hexdigest(), len(data.decode("utf-8", errors="replace")))
         except (UnsafePath, TooLarge):
             continue  # the descriptor and limits stages report these
         except CouldNotRun as exc:
             yield Finding(table, int(row), "text_path", "provenance-missing-text", exc.message,
                           "restore the archived text from the release; texts are evidence")
             continue
-        digest = hashlib.sha256(data).hexdigest()
+        digest, chars = measured[path]
         if digest != rec.get("sha256"):
             yield Finding(table, int(row), "sha256", "provenance-hash",
                           f"{path} has sha256 {digest}, articles.csv records {rec.get('sha256')}", HINT_EVIDENCE)
@@ -58,7 +61,6 @@ def run(pkg: Package) -> Iterator[Finding]:
             yield Finding(table, int(row), "sha256", "provenance-descriptor-hash",
                           f"datapackage.json records {res.get('hash')} for {path}",
                           "check that the text is intact (compare with the release) before refreshing the descriptor with 'zqclaims fmt'")
-        chars = len(data.decode("utf-8", errors="replace"))
         if str(chars) != rec.get("char_count"):
             yield Finding(table, int(row), "char_count", "provenance-char-count",
                           f"{path} has {chars} characters, articles.csv records {rec.get('char_count')}",

@@ -27,14 +27,22 @@ def run(pkg: Package) -> Iterator[Finding]:
                       f"article '{rec.article_id}' has no archived text",
                       "use an article_id from resources/articles.csv")
     ok = spans[known & spans["start"].notna() & spans["end"].notna()].copy()
-    ok["actual"] = [texts[a][int(s):int(e)] for a, s, e in zip(ok["article_id"], ok["start"], ok["end"])]
+    # A span whose length differs from its quote cannot match: only spans of the quote's
+    # length (bounded by the cell limit) are sliced, so a hostile offset costs nothing.
+    same_length = (ok["end"] - ok["start"]) == ok["quote"].str.len()
+    ok["actual"] = None
+    sliced = ok[same_length]
+    ok.loc[same_length, "actual"] = [texts[a][int(s):int(e)] for a, s, e in
+                                     zip(sliced["article_id"], sliced["start"], sliced["end"])]
     bad = ok[ok["quote"] != ok["actual"]]
-    for rec, got in zip(bad.itertuples(), bad["actual"]):
-        where = [i for i in _occurrences(texts[rec.article_id], rec.quote)]
-        hint = (f"the {rec.column} occurs at char_start={where[0][0]}, char_end={where[0][1]}"
-                if where else f"copy the {rec.column} exactly from the archived text")
+    for rec in bad.itertuples():
+        got = texts[rec.article_id][int(rec.start):int(rec.start) + min(int(rec.end - rec.start), 60)]
+        at = texts[rec.article_id].find(rec.quote) if rec.quote else -1
+        hint = (f"the {rec.column} occurs at char_start={at}, char_end={at + len(rec.quote)}"
+                if at >= 0 else f"copy the {rec.column} exactly from the archived text")
         yield Finding(rec.resource, int(rec.row), rec.column, "quote-mismatch",
-                      f"text[{int(rec.start)}:{int(rec.end)}] is {got!r}, not {rec.quote!r}", hint)
+                      f"text[{int(rec.start)}:{int(rec.end)}] is {_clip(got, int(rec.end - rec.start))!r}, "
+                      f"not {_clip(rec.quote)!r}", hint)
     for name, col in SPAN_RESOURCES.items():
         if name not in pkg.resources or "quote_zh_hans" not in pkg.frame(name).columns:
             continue
@@ -45,11 +53,7 @@ def run(pkg: Package) -> Iterator[Finding]:
                           f"expected {derived[row]!r}", "quote_zh_hans is derived: run 'zqclaims fmt'")
 
 
-def _occurrences(text: str, quote: str) -> list[tuple[int, int]]:
-    if not quote:
-        return []
-    out, i = [], text.find(quote)
-    while i >= 0:
-        out.append((i, i + len(quote)))
-        i = text.find(quote, i + 1)
-    return out
+def _clip(text: str, length: int | None = None, width: int = 60) -> str:
+    """At most ``width`` characters of a text, with an ellipsis when the whole is longer."""
+    length = len(text) if length is None else length
+    return text[:width] + ("…" if length > width else "")

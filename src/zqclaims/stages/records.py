@@ -12,6 +12,7 @@ as a formula when the CSV is opened in a spreadsheet.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pandas as pd
@@ -19,6 +20,7 @@ import pandas as pd
 from ..findings import Finding
 from ..package import Package, RuleError
 from ..regex import schema_validator
+from ..safejson import rule_problem
 
 ID = "records"
 CHECKS = {
@@ -28,11 +30,15 @@ CHECKS = {
     "rules-invalid": "a rule file (Table Schema, row rule, suite) is missing, not strict JSON, not an object, "
                      "or has a $ref or pattern that cannot be used",
 }
-#: Characters a spreadsheet skips before deciding that a cell is a formula.
-INVISIBLE = (" \t\r\n\x0b\x0c\u00a0\u00ad\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-             "\u2009\u200a\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u202f"
-             "\u205f\u2060\u2061\u2062\u2063\u2064\u3000\ufeff")
+#: A run of characters that show nothing before a cell's first visible character: white space,
+#: control characters and Unicode's default-ignorable and blank code points (fillers, joiners,
+#: variation selectors, tags, braille blank).
+INVISIBLE = re.compile("^[\\s\\x00-\\x1f\\x7f-\\x9f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f"
+                       "\\u200b-\\u200f\\u2028-\\u202e\\u205f-\\u206f\\u2800\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0"
+                       "\\ufff0-\\ufff8\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a\\U000e0000-\\U000e0fff]+")
 FORMULA_START = ("=", "+", "-", "@")
+#: A plain number, which a spreadsheet reads as a number even with a sign.
+PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$")
 
 
 def _cast(value: str, ftype: str):
@@ -49,11 +55,15 @@ def _cast(value: str, ftype: str):
     return value
 
 
-def formula_cells(df: pd.DataFrame, text_columns: list[str]) -> Iterator[tuple[int, str]]:
-    """(line, column) of every text cell a spreadsheet would read as a formula, set-based per column."""
-    for col in text_columns:
-        first = df[col].str.lstrip(INVISIBLE).str.slice(0, 2).str.normalize("NFKC").str.slice(0, 1)
-        for line in df.index[first.isin(FORMULA_START)]:
+def formula_cells(df: pd.DataFrame) -> Iterator[tuple[int, str]]:
+    """(line, column) of every cell a spreadsheet would read as a formula, set-based per column.
+    Every column counts, whatever its declared type (a rule edit cannot exempt one); a plain
+    number such as -1 is not a formula."""
+    for col in df.columns:
+        cells = df[col].astype(str)
+        first = cells.str.replace(INVISIBLE, "", regex=True).str.slice(0, 2).str.normalize("NFKC").str.slice(0, 1)
+        suspect = first.isin(FORMULA_START) & ~cells.str.strip().str.match(PLAIN_NUMBER)
+        for line in df.index[suspect]:
             yield int(line), col
 
 
@@ -70,8 +80,7 @@ def run(pkg: Package) -> Iterator[Finding]:
             types = _types(pkg, name)
         except RuleError:
             types = {}  # the tables stage reports the schema
-        text_columns = [c for c in df.columns if types.get(c, "string") == "string"]
-        for line, col in formula_cells(df, text_columns):
+        for line, col in formula_cells(df):
             yield Finding(path, line, col, "record-formula-injection",
                           f"{col} starts with a character a spreadsheet reads as a formula",
                           "reword the cell so that it starts with a letter, digit or quote mark")
@@ -84,6 +93,11 @@ def run(pkg: Package) -> Iterator[Finding]:
                 raise RuleError(f"{rule_path}: not a JSON object")
         except RuleError as exc:
             yield Finding(rule_path, None, "", "rules-invalid", str(exc), "restore the row rules from the release")
+            continue
+        problem = rule_problem(schema)
+        if problem:
+            yield Finding(rule_path, None, "", "rules-invalid", f"{rule_path}: {problem}",
+                          "restore the row rules from the release")
             continue
         validator = schema_validator(schema)
         try:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from ..findings import Finding
-from ..numbers import fmt_decimal, interval, numbers_in, parse_value
+from ..numbers import cell_fraction, fmt_decimal, interval, numbers_in, parse_value
 from ..package import Package
 
 ID = "values"
@@ -34,7 +34,7 @@ def _close(cell: str, want: Fraction | None) -> bool:
     if want is None:
         return cell == ""
     try:
-        got = Fraction(cell)
+        got = cell_fraction(cell)
     except (ValueError, ZeroDivisionError):
         return False
     return abs(got - want) <= max(abs(want) * REL_TOL, Fraction(1, 10**9))
@@ -54,7 +54,7 @@ def run(pkg: Package) -> Iterator[Finding]:
         row = int(row)
         try:
             value = parse_value(rec["value"])
-            mult = Fraction(rec["u_mult"])
+            mult = cell_fraction(rec["u_mult"])
         except (ValueError, TypeError, ZeroDivisionError):
             yield Finding(path, row, "value", "value-unparseable",
                           f"value {rec['value']!r} with unit {rec['unit']!r} cannot be read",
