@@ -125,7 +125,7 @@ def test_a_damaged_copy_is_refused_and_force_proceeds(pkg: Path) -> None:
     assert refused.exit_code == 1, refused.output
     assert "Traceback" not in refused.output
     assert "fmt refused: 8 finding(s)" in refused.stderr
-    assert "resources/claims.csv:3 [table-primary-key]" in refused.stderr
+    assert "resources/claims.csv:3 (claim_id C0001) [table-primary-key]" in refused.stderr
     assert "resources/claims.csv:4 [value-base]" in refused.stderr
     assert "fix these first, or pass --force if you have checked that the changes are intended" in refused.stderr
     assert snapshot(pkg) == before
@@ -235,7 +235,7 @@ def test_an_internal_error_exits_4_without_a_traceback(pkg: Path, monkeypatch: p
     monkeypatch.setattr(fmt, "_plan", boom)
     result = run("fmt", str(pkg))
     assert result.exit_code == 4
-    assert "Error: internal error in zqclaims fmt (a bug): RuntimeError: simulated bug" in result.stderr
+    assert "Error: internal error in zqclaims fmt" in result.stderr and "RuntimeError: simulated bug" in result.stderr
     assert "report" in result.stderr and "Traceback" not in result.output
 
 

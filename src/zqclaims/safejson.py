@@ -134,6 +134,8 @@ def loads(data: bytes) -> Any:
         raise JSONProblem(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise JSONProblem(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except JSONProblem:
+        raise
     except ValueError as exc:  # a number Python refuses to convert
         raise JSONProblem(f"a value cannot be read: {str(exc)[:120]}") from None
     _check_strings(obj)
