@@ -126,7 +126,7 @@ def test_a_damaged_copy_is_refused_and_force_proceeds(pkg: Path) -> None:
     assert "Traceback" not in refused.output
     assert "fmt refused: 8 finding(s)" in refused.stderr
     assert "resources/claims.csv:3 (claim_id C0001) [table-primary-key]" in refused.stderr
-    assert "resources/claims.csv:4 [value-base]" in refused.stderr
+    assert "resources/claims.csv:4 (claim_id C0003) [value-base]" in refused.stderr
     assert "fix these first, or pass --force if you have checked that the changes are intended" in refused.stderr
     assert snapshot(pkg) == before
     assert {"table-hash-count"} <= validate(pkg).check_ids()
