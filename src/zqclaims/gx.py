@@ -20,6 +20,7 @@ import os
 from .findings import Finding
 from .package import Package, RuleError
 from .regex import unsafe_patterns
+from .safejson import walk
 
 #: Expectation types a suite may use.
 ALLOWED = frozenset({
@@ -130,16 +131,8 @@ def _screen(path: str, i: int, exp: object) -> Finding | None:
 
 def _has_parameter(obj: object) -> bool:
     """Whether a kwargs document holds a GX suite parameter ({"$PARAMETER": ...}) anywhere."""
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if any(isinstance(k, str) and k.startswith("$") for k in item):
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    return any(isinstance(item, dict) and any(isinstance(k, str) and k.startswith("$") for k in item)
+               for item in walk(obj))
 
 
 def _known(etype: str) -> bool:

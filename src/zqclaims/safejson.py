@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 #: The largest JSON file read from a package (descriptor, schema, suite).
@@ -71,25 +72,31 @@ def _depth(text: str) -> int:
     return deepest
 
 
-def _check_strings(obj: Any) -> None:
-    """Refuse lone surrogates (``"\\ud800"``), which cannot be written as UTF-8."""
-    stack = [obj]
+def walk(doc: Any) -> Iterator[Any]:
+    """Every node of a parsed JSON document (objects, arrays, keys, values), without recursion."""
+    stack = [doc]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise JSONProblem(f"string {item.encode('utf-8', 'backslashreplace').decode()[:60]!r} "
-                                  "has a lone surrogate escape (\\ud800-\\udfff)") from None
-        elif isinstance(item, dict):
+        yield item
+        if isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
 
 
-#: The most nodes (values, keys) of a rule document; the shipped rules use a few hundred.
+def _check_strings(obj: Any) -> None:
+    """Refuse lone surrogates (``"\\ud800"``), which cannot be written as UTF-8."""
+    for item in walk(obj):
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise JSONProblem(f"string {item.encode('utf-8', 'backslashreplace').decode()[:60]!r} "
+                                  "has a lone surrogate escape (\\ud800-\\udfff)") from None
+
+
+#: The most nodes (keys and values) of a rule document; the largest shipped one has under 200.
 MAX_RULE_NODES = 500
 #: Keywords that make a JSON Schema refer to other schemas (and so grow its work beyond its size).
 REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
@@ -99,19 +106,13 @@ def rule_problem(doc: Any) -> str | None:
     """Why a JSON Schema rule document could run unbounded, or None: more than
     :data:`MAX_RULE_NODES` nodes, or a reference keyword (a ``$ref`` chain can make
     the work exponential in the size of the document)."""
-    nodes, stack = 0, [doc]
-    while stack:
-        item = stack.pop()
-        nodes += 1
+    for nodes, item in enumerate(walk(doc), start=1):
         if nodes > MAX_RULE_NODES:
             return f"more than {MAX_RULE_NODES:,} values (rules must stay small enough to run on every row)"
         if isinstance(item, dict):
             for key in REF_KEYWORDS:
                 if key in item:
                     return f"'{key}' is not supported in rule files (a reference can make the work unbounded)"
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
     return None
 
 
