@@ -110,11 +110,16 @@ def test_shipped_suites_use_no_row_condition() -> None:
         assert "row_condition" not in path.read_text(encoding="utf-8"), path
 
 
-def test_sandbox_refuses_processes_and_network(tmp_path: Path) -> None:
+def test_sandbox_refuses_processes_and_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
     import subprocess
 
-    with guard.sandbox(tmp_path) as blocked:
+    scratch = tmp_path / "scratch"  # the only place writes are allowed (GX's temporary directory)
+    scratch.mkdir()
+    monkeypatch.setattr(guard.tempfile, "gettempdir", lambda: str(scratch))
+    package = tmp_path / "pkg"
+    package.mkdir()
+    with guard.sandbox(package) as blocked:
         with pytest.raises(guard.Blocked):
             os.system("true")
         with pytest.raises(guard.Blocked):
@@ -124,8 +129,8 @@ def test_sandbox_refuses_processes_and_network(tmp_path: Path) -> None:
         with pytest.raises(guard.Blocked):
             open("/etc/hostname", "rb")  # noqa: SIM115 - the open must be refused
         with pytest.raises(guard.Blocked):
-            open(ROOT / "written-by-a-package", "w")  # noqa: SIM115
-    assert len(blocked) == 5 and not (ROOT / "written-by-a-package").exists()
+            open(package / "written-by-a-package", "w")  # noqa: SIM115
+    assert len(blocked) == 5 and not (package / "written-by-a-package").exists()
     os.system("true")  # inert outside the sandbox
 
 
