@@ -573,3 +573,37 @@ def test_line_numbers_follow_multiline_cells(pkg: Path) -> None:
     editor_line = path.read_text(encoding="utf-8").split("\n").index(
         next(x for x in path.read_text(encoding="utf-8").split("\n") if x.startswith("C0047,"))) + 1
     assert mismatch["line"] == editor_line and mismatch["key"] == "claim_id C0047"
+
+
+def test_a_partial_run_never_says_valid(pkg: Path) -> None:
+    _set_claim_cell(pkg, "C0001", "char_start", "not-a-number")
+    result = run("validate", str(pkg), "--stage", "release")
+    assert "partial: no findings in the stages run" in result.output and "valid: all checks passed" not in result.output
+    assert json.loads(run("validate", str(pkg), "--stage", "release", "--format", "json").stdout)["complete"] is False
+
+
+def test_a_table_declared_as_text_is_a_finding(pkg: Path) -> None:
+    edit_json(pkg / "datapackage.json", lambda d: next(r for r in d["resources"] if r["name"] == "claims")
+              .update(type="text"))
+    for rules in ("released", "package"):
+        result, events, _ = invoke("validate", str(pkg), "--format", "json", "--rules", rules)
+        assert_clean(result, events, pkg)
+
+
+def test_fmt_on_an_oversized_csv_is_a_clean_error(pkg: Path) -> None:
+    _set_claim_cell(pkg, "C0001", "statement_en", "x" * 9_000_000)
+    result = run("fmt", str(pkg))
+    assert result.exit_code == 3 and "Traceback" not in result.output, result.output
+
+
+def test_many_suites_and_shared_texts_stay_bounded(pkg: Path) -> None:
+    suite = (pkg / "checks/claims.json").read_text(encoding="utf-8")
+    for i in range(200):
+        (pkg / f"checks/s{i:03d}.json").write_text(suite, encoding="utf-8")
+    path = pkg / "resources/articles.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    extra = [lines[1].replace(lines[1].split(",")[0], f"copy-{i}", 1) for i in range(2000)]
+    path.write_text("\n".join(lines[:-1] + extra + [""]), encoding="utf-8")
+    result, events, seconds = invoke("validate", str(pkg), "--format", "json", "--rules", "package")
+    assert_clean(result, events, pkg)
+    assert "expectation-suite-invalid" in check_ids(result) and seconds < 45, seconds

@@ -44,6 +44,9 @@ def guarded(command: str):
                 _fail(exc, EXIT_USAGE)
             except CouldNotRun as exc:
                 _fail(exc, EXIT_COULD_NOT_RUN)
+            except (package.TooLarge, package.UnsafePath) as exc:  # e.g. fmt on a file it will not read
+                _fail(CouldNotRun(str(exc), "restore the file from the release; nothing was written"),
+                      EXIT_COULD_NOT_RUN)
             except (SystemExit, KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
                 raise
             except Exception as exc:  # noqa: BLE001 - the last line of defence: never show a traceback
@@ -80,7 +83,8 @@ def main() -> None:
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format; json is for machines.")
 @click.option("--stage", "stages", multiple=True, type=click.Choice([s.ID for s in STAGES]),
-              help="Run only this stage (repeatable); the descriptor and limits gates always run.")
+              help="Run only this stage (repeatable; for debugging): the descriptor and limits gates always "
+                   "run, and the report says 'partial', never 'valid'.")
 @click.option("--rules", type=click.Choice(RULES), default="released", show_default=True,
               help="Whose rules to validate with: the rules released with this zqclaims, or the package's own "
                    "(only for rules you trust; the report says so).")

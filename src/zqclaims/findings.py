@@ -42,6 +42,8 @@ class Report:
     rules: str = "released"
     release: dict = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
+    #: False when only some stages ran (--stage): no findings then is not "valid".
+    complete: bool = True
     #: Findings kept per check id; beyond it they are only counted (memory stays bounded).
     keep: int = 1000
     dropped: dict[str, int] = field(default_factory=dict)

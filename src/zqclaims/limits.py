@@ -23,6 +23,10 @@ MAX_COLUMNS = 64
 MAX_CELL_CHARS = 16_384
 #: Files under the package's resources/, schemas/ and checks/ folders.
 MAX_FILES = 20_000
+#: Expectation suites run (files in checks/).
+MAX_SUITES = 30
+#: Expectations run across all suites (each costs GX about 14 ms).
+MAX_EXPECTATIONS = 300
 #: Findings shown per check id (the rest are counted).
 MAX_FINDINGS_PER_CHECK = 50
 
@@ -35,5 +39,7 @@ ALL = {
     "columns": MAX_COLUMNS,
     "cell_chars": MAX_CELL_CHARS,
     "files": MAX_FILES,
+    "suites": MAX_SUITES,
+    "expectations": MAX_EXPECTATIONS,
     "findings_per_check": MAX_FINDINGS_PER_CHECK,
 }

@@ -53,6 +53,7 @@ def as_json(report: Report, per_check: int = 0) -> str:
     shown, omitted = report.shown(per_check)
     doc = {
         "valid": report.valid,
+        "complete": report.complete,
         "validator": {"name": "zqclaims", "version": __version__},
         "rules": report.rules,
         "release": report.release,
@@ -88,8 +89,12 @@ def as_text(report: Report, per_check: int = 0) -> str:
         lines.append("rules: the package's own rules were used (--rules package), not the released ones")
     n = report.total()
     stages = ", ".join(report.stages)
-    lines.append(f"valid: all checks passed ({stages})" if report.valid
-                 else f"invalid: {n:,} finding{'s' if n != 1 else ''} ({stages})")
+    if report.valid and not report.complete:
+        lines.append(f"partial: no findings in the stages run ({stages}); this is not a full validation, "
+                     "run without --stage for one")
+    else:
+        lines.append(f"valid: all checks passed ({stages})" if report.valid
+                     else f"invalid: {n:,} finding{'s' if n != 1 else ''} ({stages})")
     return "\n".join(lines)
 
 

@@ -22,13 +22,15 @@ def article_texts(pkg: Package) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     decoded: dict[str, str | None] = {}  # each file is decoded once, however many rows name it
+    seen: set[str] = set()
     for article_id, path in zip(pkg.frame("articles")["article_id"], pkg.frame("articles")["text_path"]):
         if path not in decoded:
             try:
                 decoded[path] = pkg.read(path, limits.MAX_TEXT_BYTES).decode("utf-8", errors="replace")
             except (UnsafePath, CouldNotRun, TooLarge):
                 decoded[path] = None
-        if decoded[path] is not None:
+        if decoded[path] is not None and path not in seen:
+            seen.add(path)  # a text shared by several rows is a table-unique-error; it is read for the first only
             out.setdefault(article_id, decoded[path])
     return out
 

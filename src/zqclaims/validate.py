@@ -33,7 +33,7 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
     if rules not in RULES:
         raise ValueError(f"rules must be one of {RULES}")
     pkg = package_mod.load(path, rules=rules)
-    report = Report(rules=rules)
+    report = Report(rules=rules, complete=not only)
     with guard.sandbox(pkg.root, extra_reads=(release.root(),)) as blocked:
         gated = False
         for stage in STAGES:

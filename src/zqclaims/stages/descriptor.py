@@ -107,6 +107,11 @@ def frictionless_descriptor(pkg: Package) -> tuple[dict, list[Finding]]:
         res.pop("profile", None)
         res.pop("$schema", None)
         name = res.get("name")
+        released = pkg.release_resources.get(name) if pkg.release_resources is not None and isinstance(name, str) \
+            else None
+        if released is not None and released.get("type") == "table":
+            for key in ("type", "format", "mediatype", "encoding"):  # read as the release reads it
+                res[key] = released.get(key)
         if res.get("type") == "table" and isinstance(name, str) and name in pkg.resources:
             try:
                 res["schema"] = pkg.schema(name)

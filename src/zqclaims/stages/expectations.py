@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import limits
 from ..findings import Finding
 from ..gx import CHECKS, gx_context, load_suite, validate_frame
 from ..package import Package, RuleError, typed_frame
@@ -27,13 +28,25 @@ def run(pkg: Package) -> Iterator[Finding]:
     files = suites(pkg)
     if not files:
         return
+    if len(files) > limits.MAX_SUITES:
+        yield Finding("checks", None, "", "expectation-suite-invalid",
+                      f"{len(files):,} suites, over the limit of {limits.MAX_SUITES}; only the first "
+                      f"{limits.MAX_SUITES} (in name order) were run", "remove the extra suites")
+        files = files[:limits.MAX_SUITES]
     gx, ctx = gx_context()
     source = ctx.data_sources.add_pandas("zqclaims")
+    budget = limits.MAX_EXPECTATIONS
     for path in files:
         spec, problems = load_suite(pkg, path)
         yield from problems
         if spec is None or spec["meta"].get("view"):
             continue  # a suite on a derived view (e.g. relation evaluation) runs in its own stage
+        budget -= len(spec["expectations"])
+        if budget < 0:
+            yield Finding(path, None, "expectations", "expectation-suite-invalid",
+                          f"the suites hold more than {limits.MAX_EXPECTATIONS} expectations; this suite and "
+                          "the ones after it were not run", "keep the suites small")
+            break
         resource = spec["meta"]["resource"]
         if pkg.resources[resource].get("type") != "table":
             yield Finding(path, None, "meta.resource", "expectation-suite-invalid",

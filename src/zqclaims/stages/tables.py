@@ -65,6 +65,11 @@ def run(pkg: Package) -> Iterator[Finding]:
         yield Finding(DESCRIPTOR, None, "", "table-package-error", exc.error.note,
                       "fix the descriptor so Frictionless can open the package")
         return
+    except Exception as exc:  # noqa: BLE001 - a descriptor Frictionless cannot handle is the package's defect
+        yield Finding(DESCRIPTOR, None, "", "table-package-error",
+                      f"Frictionless could not validate the package: {type(exc).__name__}: {str(exc)[:200]}",
+                      "restore the descriptor's resources from the release")
+        return
     names = {n: pkg.path_of(n) for n in pkg.resources}
     for task in report.tasks:
         path = names.get(task.name, task.name)
