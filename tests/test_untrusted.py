@@ -607,3 +607,60 @@ def test_many_suites_and_shared_texts_stay_bounded(pkg: Path) -> None:
     result, events, seconds = invoke("validate", str(pkg), "--format", "json", "--rules", "package")
     assert_clean(result, events, pkg)
     assert "expectation-suite-invalid" in check_ids(result) and seconds < 45, seconds
+
+
+# -- every new check id is produced by its defect ----------------------------------------
+
+def test_an_interrupted_fmt_is_reported(pkg: Path) -> None:
+    (pkg / ".zqclaims-fmt-journal.json").write_text('{"renames": []}', encoding="utf-8")
+    (pkg / "resources/.units.csv.zqclaims-tmp").write_bytes(b"x")
+    result, events, _ = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert json.loads(result.stdout)["counts"].get("fmt-interrupted") == 2
+
+
+def test_too_many_rows_is_a_finding(pkg: Path) -> None:
+    path = pkg / "resources/units.csv"
+    head = path.read_bytes().split(b"\n", 1)[0]
+    path.write_bytes(head + b"\n" + b"".join(b"u%d,count,1,x\n" % i for i in range(10_001)))
+    result, events, _ = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert {"limit-rows", "run-stopped"} <= check_ids(result)
+
+
+def test_too_many_files_is_a_finding(pkg: Path) -> None:
+    extra = pkg / "resources/extra"
+    extra.mkdir()
+    for i in range(20_001):
+        (extra / f"{i}.txt").write_bytes(b"")
+    result, events, _ = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert "limit-files" in check_ids(result)
+
+
+def test_a_missing_archived_text_is_a_finding(pkg: Path) -> None:
+    (pkg / "resources/articles/2022-xijiang-daily-cluster-zone.txt").unlink()
+    result, events, _ = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert check_ids(result) == {"provenance-missing-text", "quote-unknown-article", "table-scheme-error"}
+
+
+def test_a_pattern_re2_refuses_is_a_finding(pkg: Path) -> None:
+    def change(doc):
+        next(f for f in doc["fields"] if f["name"] == "reason")["constraints"]["pattern"] = "(a)\\1"
+    edit_json(pkg / "schemas/exclusions.schema.json", change)
+    result, events, _ = invoke("validate", str(pkg), "--format", "json", "--rules", "package")
+    assert_clean(result, events, pkg)
+    assert "rules-unsafe-pattern" in check_ids(result)
+
+
+def test_a_blocked_operation_is_a_finding(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zqclaims.stages import coverage
+
+    def hostile(_pkg):
+        os.system("true")
+        yield from ()
+    monkeypatch.setattr(coverage, "run", hostile)
+    result = run("validate", str(pkg), "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert "unsafe-operation-blocked" in check_ids(result)
