@@ -29,6 +29,7 @@ from . import safejson, transaction
 from .csvcanon import Table, read_table, sort_by_key, write_rows
 from .findings import CouldNotRun, Finding
 from .package import DESCRIPTOR, Package, UnsafePath, locate, read_bytes, safe_path
+from .limits import MAX_TEXT_BYTES
 from .transaction import interrupted
 
 __all__ = ["REPAIRED", "Refused", "canonical_csv", "canonical_problem", "format_package", "interrupted", "load"]
@@ -103,7 +104,7 @@ def _schema(pkg: Package, res: dict) -> dict:
 
 
 def _read_csv(pkg: Package, relpath: str) -> tuple[bytes, Table]:
-    raw = read_bytes(pkg.root, relpath)
+    raw = pkg.read(relpath)  # cached: the tables stage's canonical check reuses the validator's read
     return raw, read_table(raw, relpath)
 
 
@@ -247,7 +248,7 @@ def _fill_article_hashes(pkg: Package, relpath: str, table: Table) -> set[tuple[
         if not row[tp] or (row[sh] and row[cc]):
             continue
         try:
-            data = read_bytes(pkg.root, row[tp])
+            data = pkg.read(row[tp], MAX_TEXT_BYTES)
             chars = len(data.decode("utf-8"))
         except UnsafePath as exc:
             raise CouldNotRun(f"{relpath}: line {line}: text_path: {exc}", "correct text_path") from None
@@ -313,7 +314,7 @@ def _plan(pkg: Package) -> _Plan:
             new[item.path] = want
     desc = copy.deepcopy(pkg.descriptor)
     for item in items:
-        data = new[item.path] if item.path in new else read_bytes(pkg.root, item.relpath)
+        data = new[item.path] if item.path in new else pkg.read(item.relpath)
         res = desc["resources"][item.index]
         res["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
         res["bytes"] = len(data)
@@ -324,7 +325,7 @@ def _plan(pkg: Package) -> _Plan:
         lossless = False
     if not lossless:
         raise CouldNotRun(f"{DESCRIPTOR}: cannot be written back losslessly", "report this with the file attached")
-    if text.encode("utf-8") != read_bytes(pkg.root, DESCRIPTOR):
+    if text.encode("utf-8") != pkg.read(DESCRIPTOR):
         new[pkg.root / DESCRIPTOR] = text.encode("utf-8")
     for path in sorted(texts & set(new)):  # only the descriptor can get here; the last guard before writing
         raise CouldNotRun(f"{path.relative_to(pkg.root).as_posix()}: articles.csv lists it as an archived text, "
