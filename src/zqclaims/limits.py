@@ -12,11 +12,11 @@ from __future__ import annotations
 from .safejson import MAX_JSON_BYTES, MAX_JSON_DEPTH
 
 #: The largest CSV resource, in bytes.
-MAX_CSV_BYTES = 8 * 1024 * 1024
+MAX_CSV_BYTES = 256 * 1024 * 1024
 #: The largest archived text, in bytes.
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 #: Data rows in one CSV resource.
-MAX_ROWS = 10_000
+MAX_ROWS = 2_000_000
 #: Columns in one CSV resource.
 MAX_COLUMNS = 64
 #: Characters in one CSV cell.

@@ -26,7 +26,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .numbers import cell_fraction, fmt_decimal, interval, parse_value
+from .claimvalues import claim_numbers
+from .numbers import cell_fraction, fmt_decimal
 from .package import Package
 
 INF = math.inf
@@ -70,36 +71,26 @@ BOUNDS = ["lo", "lo_inc", "hi", "hi_inc"]
 # -- claim intervals --------------------------------------------------------
 
 def claim_intervals(pkg: Package) -> pd.DataFrame:
-    """Exact interval of every claim, recomputed from value, unit and qualifier.
+    """Exact interval of every claim, from the numbers computed once per run
+    (:func:`zqclaims.claimvalues.claim_numbers`).
 
     Indexed by claim_id: lo, lo_inc, hi, hi_inc, point, unit_base. Claims whose
     value cannot be read get missing bounds (the ``values`` stage reports them).
     """
-    claims = pkg.frame("claims")
-    units = pkg.frame("units").drop_duplicates("unit").set_index("unit")  # a duplicate is a table-primary-key
-    kinds = dict(zip(pkg.frame("indicators")["indicator_id"], pkg.frame("indicators")["kind"]))
-    df = pd.DataFrame({
-        "value": claims["value"].to_numpy(),
-        "qualifier": claims["qualifier"].to_numpy(),
-        "unit_base": claims["unit"].map(units["unit_base"]).to_numpy(),
-        "mult": claims["unit"].map(units["multiplier"]).to_numpy(),
-        "share": (claims["indicator_id"].map(kinds) == "share").to_numpy(),
-    }, index=claims["claim_id"].to_numpy())
-    df = df[~df.index.duplicated()]
-    out = df.apply(_one_interval, axis=1, result_type="expand")
-    out.columns = ["lo", "lo_inc", "hi", "hi_inc", "point"]
-    out["unit_base"] = df["unit_base"]
+    nums = claim_numbers(pkg)
+    nums = nums[~nums["claim_id"].duplicated()]
+    ok = (nums["readable"] & nums["qualified"]).to_numpy(dtype=bool)
+    lo, hi = nums["lo"].to_numpy(), nums["hi"].to_numpy()
+    out = pd.DataFrame({
+        "lo": [x if k else NAN for x, k in zip(lo, ok)],
+        "lo_inc": [bool(x) if k else False for x, k in zip(nums["lo_inc"].to_numpy(), ok)],
+        "hi": [(INF if x is None else x) if k else NAN for x, k in zip(hi, ok)],
+        "hi_inc": [(True if x is None else bool(i)) if k else False
+                   for x, i, k in zip(hi, nums["hi_inc"].to_numpy(), ok)],
+        "point": [v * m if k else NAN for v, m, k in zip(nums["value_f"].to_numpy(), nums["mult_f"].to_numpy(), ok)],
+    }, index=nums["claim_id"].to_numpy(), dtype=object)
+    out["unit_base"] = nums["u_base"].to_numpy()
     return out
-
-
-def _one_interval(rec: pd.Series) -> tuple:
-    try:
-        mult = cell_fraction(rec["mult"])
-        lo, lo_inc, hi, hi_inc = interval(rec["value"], mult, rec["unit_base"], rec["qualifier"], bool(rec["share"]))
-        point = parse_value(rec["value"]) * mult
-    except (ValueError, TypeError, ZeroDivisionError):
-        return (NAN, False, NAN, False, NAN)
-    return (lo, lo_inc, INF if hi is None else hi, True if hi is None else hi_inc, point)
 
 
 # -- structure --------------------------------------------------------------
@@ -286,19 +277,22 @@ _FIRST_ROLE = {"sum": "component", "subset": "part", "same_fact": "statement", "
 def meets(df: pd.DataFrame) -> pd.Series:
     """Whether derived and admissible intervals meet (and at a whole number where
     ``integer`` is set). Columns d_lo, d_lo_inc, d_hi, d_hi_inc, a_lo, ... integer."""
-    def one(r) -> bool | None:
-        bounds = [r["d_lo"], r["d_hi"], r["a_lo"], r["a_hi"]]
-        if any(b is None or (isinstance(b, float) and math.isnan(b)) for b in bounds):
-            return None
-        lo, lo_inc = _pick(r["d_lo"], r["d_lo_inc"], r["a_lo"], r["a_lo_inc"], higher=True)
-        hi, hi_inc = _pick(r["d_hi"], r["d_hi_inc"], r["a_hi"], r["a_hi_inc"], higher=False)
-        if lo > hi or (lo == hi and not (lo_inc and hi_inc)):
-            return False
-        if not bool(r["integer"]) or hi == INF or lo == -INF:
-            return True
-        first = math.floor(lo) + 1 if (not lo_inc and lo == math.floor(lo)) else math.ceil(lo)
-        return first < hi or (first == hi and bool(hi_inc))
-    return df.apply(one, axis=1).astype(object) if len(df) else pd.Series([], dtype=object)
+    cols = [df[c].to_numpy() for c in ("d_lo", "d_lo_inc", "d_hi", "d_hi_inc", "a_lo", "a_lo_inc", "a_hi", "a_hi_inc",
+                                       "integer")] if len(df) else []
+    return pd.Series([_meets(*r) for r in zip(*cols)], index=df.index, dtype=object)
+
+
+def _meets(d_lo, d_lo_inc, d_hi, d_hi_inc, a_lo, a_lo_inc, a_hi, a_hi_inc, integer) -> bool | None:
+    if any(b is None or (isinstance(b, float) and math.isnan(b)) for b in (d_lo, d_hi, a_lo, a_hi)):
+        return None
+    lo, lo_inc = _pick(d_lo, d_lo_inc, a_lo, a_lo_inc, higher=True)
+    hi, hi_inc = _pick(d_hi, d_hi_inc, a_hi, a_hi_inc, higher=False)
+    if lo > hi or (lo == hi and not (lo_inc and hi_inc)):
+        return False
+    if not bool(integer) or hi == INF or lo == -INF:
+        return True
+    first = math.floor(lo) + 1 if (not lo_inc and lo == math.floor(lo)) else math.ceil(lo)
+    return first < hi or (first == hi and bool(hi_inc))
 
 
 def _pick(a, a_inc, b, b_inc, higher: bool):

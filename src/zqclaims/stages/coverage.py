@@ -44,8 +44,8 @@ IDIOMS = {
 }
 
 
-def tokens(text: str) -> pd.DataFrame:
-    """Every number token in ``text``: start, end, token."""
+def _token_rows(text: str) -> list[tuple[int, int, str]]:
+    """Every number token in ``text``: (start, end, token)."""
     rows = [(m.start(), m.end(), m.group()) for m in DIGITS.finditer(text)]
     idiom = np.zeros(len(text) + 1, dtype=bool)
     for word in IDIOMS:
@@ -54,36 +54,49 @@ def tokens(text: str) -> pd.DataFrame:
     for m in CN_QUANTITY.finditer(text):
         if not idiom[m.start():m.end()].all():
             rows.append((m.start(), m.end(), m.group()))
-    return pd.DataFrame(rows, columns=["start", "end", "token"])
+    return rows
+
+
+#: Offsets are below 2**31 (see spans._offsets), so (article, offset) packs into one int64.
+_SHIFT = np.int64(2**32)
 
 
 def uncovered(toks: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
-    """Tokens not inside any single span, set-based: with spans sorted by start,
-    a token is covered iff the largest end among spans starting at or before
-    it reaches the token's end."""
-    if toks.empty:
+    """Tokens not inside any single span of their article, set-based for all articles
+    at once: with spans sorted by (article, start), a token is covered iff the largest
+    end among its article's spans starting at or before it reaches the token's end.
+    Both frames have ``article`` (an integer code), ``start`` and ``end``."""
+    if toks.empty or spans.empty:
         return toks
-    if spans.empty:
-        return toks
-    s = spans.sort_values("start")
-    starts = s["start"].to_numpy(dtype=np.int64)
-    reach = np.maximum.accumulate(s["end"].to_numpy(dtype=np.int64))
-    pos = np.searchsorted(starts, toks["start"].to_numpy(dtype=np.int64), side="right") - 1
-    best = np.where(pos >= 0, reach[np.clip(pos, 0, None)], -1)
-    return toks[best < toks["end"].to_numpy()]
+    s = spans.sort_values(["article", "start"])
+    code = s["article"].to_numpy(dtype=np.int64)
+    starts = code * _SHIFT + s["start"].to_numpy(dtype=np.int64)
+    # Within an article the packed end grows with the end; across articles it only grows,
+    # so one running maximum is each article's own.
+    reach = np.maximum.accumulate(code * _SHIFT + s["end"].to_numpy(dtype=np.int64))
+    tcode = toks["article"].to_numpy(dtype=np.int64)
+    pos = np.searchsorted(starts, tcode * _SHIFT + toks["start"].to_numpy(dtype=np.int64), side="right") - 1
+    at = np.clip(pos, 0, None)
+    covered = (pos >= 0) & (code[at] == tcode) & (reach[at] - tcode * _SHIFT >= toks["end"].to_numpy(dtype=np.int64))
+    return toks[~covered]
 
 
 def run(pkg: Package) -> Iterator[Finding]:
     if pkg.lacks({"articles": ["article_id", "text_path"]}):
         return
     texts = article_texts(pkg)
+    order = sorted(texts)
+    codes = {a: i for i, a in enumerate(order)}
     spans = all_spans(pkg, COVERING).dropna(subset=["start", "end"])
+    spans = spans.assign(article=spans["article_id"].map(codes))
+    spans = spans[spans["article"].notna()]
+    rows = [(i, *t) for i, a in enumerate(order) for t in _token_rows(texts[a])]
+    toks = pd.DataFrame(rows, columns=["article", "start", "end", "token"])
     paths = dict(zip(pkg.frame("articles")["article_id"], pkg.frame("articles")["text_path"]))
-    for article_id in sorted(texts):
+    for rec in uncovered(toks, spans).itertuples():
+        article_id = order[rec.article]
         text = texts[article_id]
-        mine = spans[spans["article_id"] == article_id]
-        for rec in uncovered(tokens(text), mine).itertuples():
-            context = text[max(0, rec.start - 12):rec.end + 12].replace("\n", "⏎")
-            yield Finding(paths[article_id], None, f"chars {rec.start}-{rec.end}", "coverage-uncovered",
-                          f"{rec.token!r} is in no claim, event or exclusion: …{context}…",
-                          "add a claim or event whose quote contains it, or an exclusion with a reason")
+        context = text[max(0, rec.start - 12):rec.end + 12].replace("\n", "⏎")
+        yield Finding(paths[article_id], None, f"chars {rec.start}-{rec.end}", "coverage-uncovered",
+                      f"{rec.token!r} is in no claim, event or exclusion: …{context}…",
+                      "add a claim or event whose quote contains it, or an exclusion with a reason")

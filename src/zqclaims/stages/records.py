@@ -13,6 +13,7 @@ as a formula when the CSV is opened in a spreadsheet.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import pandas as pd
@@ -20,6 +21,7 @@ import pandas as pd
 from ..findings import Finding
 from ..package import Package, RuleError
 from ..regex import schema_validator
+from ..rowrules import cast, passing_rows
 from ..safejson import rule_problem
 
 ID = "records"
@@ -41,30 +43,36 @@ FORMULA_START = ("=", "+", "-", "@")
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$")
 
 
-def _cast(value: str, ftype: str):
-    try:
-        if ftype == "integer":
-            return int(value)
-        if ftype == "number":
-            number = float(value)
-            return number if abs(number) != float("inf") else value
-    except ValueError:
-        return value
-    if ftype == "boolean" and value in ("true", "false"):
-        return value == "true"
-    return value
-
-
 def formula_cells(df: pd.DataFrame) -> Iterator[tuple[int, str]]:
     """(line, column) of every cell a spreadsheet would read as a formula, set-based per column.
     Every column counts, whatever its declared type (a rule edit cannot exempt one); a plain
     number such as -1 is not a formula."""
     for col in df.columns:
-        cells = df[col].astype(str)
-        first = cells.str.replace(INVISIBLE, "", regex=True).str.slice(0, 2).str.normalize("NFKC").str.slice(0, 1)
-        suspect = first.isin(FORMULA_START) & ~cells.str.strip().str.match(PLAIN_NUMBER)
-        for line in df.index[suspect]:
-            yield int(line), col
+        cells = df[col].to_numpy(dtype=object)
+        # A cell's verdict depends on its first two characters unless it starts invisibly: decide
+        # each distinct two-character head once, and strip the invisible run only where there is one.
+        heads = [str(c)[:2] for c in cells]
+        verdict = {h: _head_verdict(h) for h in set(heads)}
+        if not any(v is not False for v in verdict.values()):
+            continue
+        for i in (i for i, h in enumerate(heads) if verdict[h] is not False):
+            cell = str(cells[i])
+            if verdict[heads[i]] is None and _first_visible(cell) not in FORMULA_START:
+                continue
+            if not PLAIN_NUMBER.match(cell.strip()):
+                yield int(df.index[i]), col
+
+
+def _head_verdict(head: str) -> bool | None:
+    """Whether a cell starting with ``head`` starts like a formula; None when it starts with
+    an invisible character (the whole invisible run must be stripped first)."""
+    if head and INVISIBLE.match(head[0]):
+        return None
+    return unicodedata.normalize("NFKC", head)[:1] in FORMULA_START
+
+
+def _first_visible(cell: str) -> str:
+    return unicodedata.normalize("NFKC", INVISIBLE.sub("", cell)[:2])[:1]
 
 
 def _types(pkg: Package, name: str) -> dict[str, str]:
@@ -101,8 +109,10 @@ def run(pkg: Package) -> Iterator[Finding]:
             continue
         validator = schema_validator(schema)
         try:
-            for row_number, record in zip(df.index, df.to_dict("records")):
-                doc = {k: _cast(v, types.get(k, "string")) for k, v in record.items() if v != ""}
+            passing = passing_rows(schema, df, types)  # rows proven valid set-based; the rest are validated whole
+            rest = df if passing is None else df[~passing]
+            for row_number, record in zip(rest.index, rest.to_dict("records")):
+                doc = {k: cast(v, types.get(k, "string")) for k, v in record.items() if v != ""}
                 for err in validator.iter_errors(doc):
                     field = ".".join(str(p) for p in err.absolute_path) or _required_field(err)
                     rule = err.schema.get("description") if isinstance(err.schema, dict) else None

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from ..findings import Finding
-from ..numbers import cell_fraction, fmt_decimal, interval, numbers_in, parse_value
+from ..claimvalues import claim_numbers
+from ..numbers import cell_fraction, fmt_decimal, numbers_in
 from ..package import Package
 
 ID = "values"
@@ -44,48 +45,43 @@ def run(pkg: Package) -> Iterator[Finding]:
     if pkg.lacks(COLUMNS):
         return  # the tables stage reports missing resources and damaged headers
     claims, path = pkg.frame("claims"), pkg.path_of("claims")
-    units = pkg.frame("units").drop_duplicates("unit").set_index("unit")  # a duplicate is a table-primary-key
-    kinds = dict(zip(pkg.frame("indicators")["indicator_id"], pkg.frame("indicators")["kind"]))
-    # Set-based join of claims with their units and indicator kinds.
-    joined = claims.join(units[["unit_base", "multiplier"]].rename(
-        columns={"unit_base": "u_base", "multiplier": "u_mult"}), on="unit")
-    joined["kind"] = joined["indicator_id"].map(kinds)
-    for row, rec in joined.iterrows():
+    nums = claim_numbers(pkg)  # exact numbers, computed once per run and shared with relations
+    cols = [claims[c].to_numpy() for c in ("value", "unit", "quote", "value_base", "unit_base", "qualifier", "lower",
+                                           "upper", "lower_inclusive", "upper_inclusive")]
+    derived = [nums[c].to_numpy() for c in ("u_base", "u_mult", "value_f", "mult_f", "lo", "lo_inc", "hi", "hi_inc",
+                                            "readable", "qualified")]
+    for row, (value, unit, quote, value_base, unit_base, qualifier, lower, upper, lower_inc, upper_inc), \
+            (u_base, u_mult, v, mult, lo, lo_inc, hi, hi_inc, readable, qualified) in \
+            zip(claims.index, zip(*cols), zip(*derived)):
         row = int(row)
-        try:
-            value = parse_value(rec["value"])
-            mult = cell_fraction(rec["u_mult"])
-        except (ValueError, TypeError, ZeroDivisionError):
+        if not readable:
             yield Finding(path, row, "value", "value-unparseable",
-                          f"value {rec['value']!r} with unit {rec['unit']!r} cannot be read",
+                          f"value {value!r} with unit {unit!r} cannot be read",
                           "write value as a decimal (24.5) or ratio (1/3), and use a unit from resources/units.csv")
             continue
-        if value not in numbers_in(rec["quote"]):
+        if v not in numbers_in(quote):
             yield Finding(path, row, "value", "value-not-in-quote",
-                          f"value {rec['value']} is not written in the quote {rec['quote']!r}",
+                          f"value {value} is not written in the quote {quote!r}",
                           "value is the number as stated; correct it or the quote")
-        base = value * mult
-        if not _close(rec["value_base"], base):
+        base = v * mult
+        if not _close(value_base, base):
             yield Finding(path, row, "value_base", "value-base",
-                          f"{rec['value']} x {rec['u_mult']} ({rec['unit']}) = {fmt_decimal(base)}, "
-                          f"not {rec['value_base']}", "value_base is derived: value x the unit's multiplier")
-        if rec["unit_base"] != rec["u_base"]:
+                          f"{value} x {u_mult} ({unit}) = {fmt_decimal(base)}, "
+                          f"not {value_base}", "value_base is derived: value x the unit's multiplier")
+        if unit_base != u_base:
             yield Finding(path, row, "unit_base", "value-base",
-                          f"unit {rec['unit']!r} has base {rec['u_base']!r}, not {rec['unit_base']!r}",
+                          f"unit {unit!r} has base {u_base!r}, not {unit_base!r}",
                           "unit_base must match resources/units.csv")
-        try:
-            lo, lo_inc, hi, hi_inc = interval(rec["value"], mult, rec["u_base"], rec["qualifier"],
-                                              rec["kind"] == "share")
-        except ValueError:
+        if not qualified:
             continue  # unknown qualifier: the tables stage reports the enum violation
-        want = {"lower": (lo, lo_inc), "upper": (hi, hi_inc)}
-        for side, (bound, inc) in want.items():
-            if not _close(rec[side], bound):
+        for side, bound, inc, cell, inc_cell in (("lower", lo, lo_inc, lower, lower_inc),
+                                                 ("upper", hi, hi_inc, upper, upper_inc)):
+            if not _close(cell, bound):
                 yield Finding(path, row, side, "value-interval",
-                              f"{rec['qualifier']} {rec['value']} {rec['unit']} gives {side} "
-                              f"{fmt_decimal(bound) or '(unbounded)'}, not {rec[side] or '(unbounded)'}",
+                              f"{qualifier} {value} {unit} gives {side} "
+                              f"{fmt_decimal(bound) or '(unbounded)'}, not {cell or '(unbounded)'}",
                               "see README 'The interval rule'")
-            elif bound is not None and rec[f"{side}_inclusive"] != ("true" if inc else "false"):
+            elif bound is not None and inc_cell != ("true" if inc else "false"):
                 yield Finding(path, row, f"{side}_inclusive", "value-interval",
                               f"{side} bound {fmt_decimal(bound)} should be "
                               f"{'inclusive' if inc else 'exclusive'}", "see README 'The interval rule'")
