@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from zqclaims import guard
+from zqclaims import guard, limits
 from zqclaims.validate import validate
 
 from .conftest import ROOT, copy_package, run
@@ -236,9 +236,8 @@ def test_a_million_columns_is_a_finding(pkg: Path) -> None:
 
 def test_oversized_csv_is_refused_before_reading(pkg: Path) -> None:
     path = pkg / "resources/claims.csv"
-    data = path.read_bytes()
     with path.open("ab") as fh:
-        fh.write(data.split(b"\n", 1)[1] * (17 * 1024 * 1024 // len(data) + 1))
+        fh.truncate(limits.MAX_CSV_BYTES + 1)  # over the bound by one byte (the file is never read)
     result, events, seconds = invoke("validate", str(pkg), "--format", "json")
     assert_clean(result, events, pkg)
     assert "limit-file-size" in check_ids(result) and seconds < 30
@@ -622,7 +621,7 @@ def test_an_interrupted_fmt_is_reported(pkg: Path) -> None:
 def test_too_many_rows_is_a_finding(pkg: Path) -> None:
     path = pkg / "resources/units.csv"
     head = path.read_bytes().split(b"\n", 1)[0]
-    path.write_bytes(head + b"\n" + b"".join(b"u%d,count,1,x\n" % i for i in range(10_001)))
+    path.write_bytes(head + b"\n" + b"".join(b"u%d,count,1,x\n" % i for i in range(limits.MAX_ROWS + 1)))
     result, events, _ = invoke("validate", str(pkg), "--format", "json")
     assert_clean(result, events, pkg)
     assert {"limit-rows", "run-stopped"} <= check_ids(result)
@@ -631,8 +630,8 @@ def test_too_many_rows_is_a_finding(pkg: Path) -> None:
 def test_too_many_files_is_a_finding(pkg: Path) -> None:
     extra = pkg / "resources/extra"
     extra.mkdir()
-    for i in range(20_001):
-        (extra / f"{i}.txt").write_bytes(b"")
+    for i in range(limits.MAX_FILES + 1):
+        (extra / f"{i}.txt").touch()
     result, events, _ = invoke("validate", str(pkg), "--format", "json")
     assert_clean(result, events, pkg)
     assert "limit-files" in check_ids(result)

@@ -93,10 +93,8 @@ def _cell_key(value: str, ftype: str) -> tuple:
     return (0, Decimal(0), value)
 
 
-def sort_by_key(table: Table, schema: dict) -> list[list[str]]:
-    """The body sorted by the schema's primary key (numbers numerically, then
-    anything that is not a finite number as text), ties broken by the whole row
-    so the order never depends on the input order."""
+def _key_spec(header: list[str], schema: dict) -> list[tuple[int, str]]:
+    """(column index, type) of each primary-key column present in ``header``."""
     fields = schema.get("fields")
     types = {}
     for fdef in fields if isinstance(fields, list) else []:
@@ -104,11 +102,50 @@ def sort_by_key(table: Table, schema: dict) -> list[list[str]]:
             types.setdefault(fdef["name"], fdef.get("type", "string"))
     pk = schema.get("primaryKey") or []
     pk = [pk] if isinstance(pk, str) else pk if isinstance(pk, list) else []
-    idx = [table.header.index(k) for k in pk if isinstance(k, str) and k in table.header]
-    if not idx:
+    return [(header.index(k), types.get(k, "string")) for k in pk if isinstance(k, str) and k in header]
+
+
+def is_canonical(data: bytes, relpath: str, schema: dict) -> bool:
+    """True when ``data`` is exactly what :func:`write_rows` would write for it in
+    primary-key order, proven in one streaming pass in bounded memory: each record
+    is re-serialised and compared with its bytes, and each key with the one before
+    (a list already in order is what the stable sort returns). False means "not
+    proven": the caller diagnoses with the full read, sort and rewrite."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return False
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", newline="")
+    reader = csv.reader(stream)
+    pos, header, spec, previous = 0, None, [], None
+    try:
+        with _bounded_cells():
+            for row in reader:
+                line = (_line(row) + "\n").encode("utf-8")
+                if not row or data[pos:pos + len(line)] != line:
+                    return False
+                pos += len(line)
+                if header is None:
+                    header, spec = row, _key_spec(row, schema)
+                    continue
+                if len(row) != len(header):
+                    return False
+                if spec:
+                    key = (tuple(_cell_key(row[i], t) for i, t in spec), row)
+                    if previous is not None and key < previous:
+                        return False
+                    previous = key
+    except (csv.Error, UnicodeDecodeError):
+        return False
+    return header is not None and pos == len(data)
+
+
+def sort_by_key(table: Table, schema: dict) -> list[list[str]]:
+    """The body sorted by the schema's primary key (numbers numerically, then
+    anything that is not a finite number as text), ties broken by the whole row
+    so the order never depends on the input order."""
+    spec = _key_spec(table.header, schema)
+    if not spec:
         return list(table.body)
-    return sorted(table.body, key=lambda r: (tuple(_cell_key(r[i], types.get(table.header[i], "string"))
-                                                   for i in idx), r))
+    return sorted(table.body, key=lambda r: (tuple(_cell_key(r[i], t) for i, t in spec), r))
 
 
 def _cell(value: str) -> str:

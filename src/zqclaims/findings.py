@@ -47,6 +47,8 @@ class Report:
     #: Findings kept per check id; beyond it they are only counted (memory stays bounded).
     keep: int = 1000
     dropped: dict[str, int] = field(default_factory=dict)
+    #: Seconds per stage, for benchmarks (benchmarks/bench.py); never rendered, so output stays deterministic.
+    timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     _kept: dict[str, int] = field(default_factory=dict, repr=False)
 
     def extend(self, findings) -> None:

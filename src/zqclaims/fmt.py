@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import safejson, transaction
-from .csvcanon import Table, read_table, sort_by_key, write_rows
+from .csvcanon import Table, is_canonical, read_table, sort_by_key, write_rows
 from .findings import CouldNotRun, Finding
 from .package import DESCRIPTOR, Package, UnsafePath, locate, read_bytes, safe_path
 from .limits import MAX_TEXT_BYTES
@@ -195,8 +195,10 @@ def _resources(pkg: Package, texts: set[Path]) -> list[_Resource]:
 # -- canonical form of one table -------------------------------------------
 
 def _table_resource(pkg: Package, name: str) -> _Resource:
-    texts = _text_paths(pkg.root, pkg.descriptor)
-    found = [r for r in _resources(pkg, texts) if r.res.get("name") == name and r.is_table]
+    cache = pkg.__dict__.setdefault("_derived", {})
+    if "fmt_resources" not in cache:  # resolved once per run, not once per table
+        cache["fmt_resources"] = _resources(pkg, _text_paths(pkg.root, pkg.descriptor))
+    found = [r for r in cache["fmt_resources"] if r.res.get("name") == name and r.is_table]
     if not found:
         raise CouldNotRun(f"{DESCRIPTOR}: no table resource named '{name}'", "restore the descriptor")
     return found[0]
@@ -216,6 +218,8 @@ def canonical_problem(pkg: Package, name: str) -> str:
     """Why a CSV is not canonical, or '' when it is."""
     try:
         item = _table_resource(pkg, name)
+        if is_canonical(pkg.read(item.relpath), item.relpath, _schema(pkg, item.res)):
+            return ""  # proven in one streaming pass; anything else is diagnosed below
         raw, table = _read_csv(pkg, item.relpath)
         want = _canonical(pkg, item, table)
     except CouldNotRun as exc:

@@ -42,7 +42,7 @@ class Blocked(PermissionError):
 
 
 _lock = threading.Lock()
-_active: dict = {"on": False, "read_roots": (), "write_roots": (), "blocked": []}
+_active: dict = {"on": False, "read_roots": (), "write_roots": (), "blocked": [], "fork_ok": False}
 _installed = False
 
 
@@ -59,6 +59,8 @@ def _refuse(what: str) -> None:
 def _hook(event: str, args: tuple) -> None:
     if not _active["on"]:
         return
+    if event == "os.fork" and _active.get("fork_ok"):
+        return  # zqclaims' own worker (zqclaims.background); the child stays sandboxed
     if event.startswith(_PROCESS_EVENTS):
         _refuse(f"to start a process ({event})")
     elif event.startswith(_NETWORK_EVENTS):
@@ -97,6 +99,28 @@ def _system_roots() -> tuple[str, ...]:
 
 
 @contextmanager
+def forking() -> Iterator[None]:
+    """Allow the validator's own ``os.fork`` (and nothing else) while the block runs. The
+    child inherits the hook and the sandbox, so it is as confined as its parent."""
+    _active["fork_ok"] = True
+    try:
+        yield
+    finally:
+        _active["fork_ok"] = False
+
+
+def refused() -> list[str]:
+    """What the sandbox has refused so far in this process."""
+    return list(_active["blocked"])
+
+
+def record(what: str) -> None:
+    """Record a refusal that happened in a worker process."""
+    if _active["on"] and len(_active["blocked"]) < 100 and what not in _active["blocked"]:
+        _active["blocked"].append(what)
+
+
+@contextmanager
 def sandbox(package_root: Path, extra_reads: tuple[Path, ...] = ()) -> Iterator[list[str]]:
     """Refuse processes, network and files outside ``package_root`` (and the
     Python installation) while the block runs. Yields the list of refused
@@ -106,7 +130,7 @@ def sandbox(package_root: Path, extra_reads: tuple[Path, ...] = ()) -> Iterator[
     reads = (str(package_root.resolve()), *(str(p.resolve()) for p in extra_reads), tmp, *_system_roots())
     previous = dict(_active)
     blocked: list[str] = []
-    _active.update(on=True, read_roots=reads, write_roots=(tmp,), blocked=blocked)
+    _active.update(on=True, read_roots=reads, write_roots=(tmp,), blocked=blocked, fork_ok=False)
     try:
         yield blocked
     finally:

@@ -419,8 +419,16 @@ def typed_frame(pkg: Package, name: str) -> pd.DataFrame:
     """The resource with columns cast by their Table Schema types.
 
     Cells that do not parse become missing (the ``tables`` stage reports them);
-    this view is for set-based checks that compare numbers and dates.
+    this view is for set-based checks that compare numbers and dates. Typed once
+    per run (cached): callers must not modify it.
     """
+    cache = pkg.__dict__.setdefault("_derived", {})
+    if ("typed", name) not in cache:
+        cache[("typed", name)] = _typed(pkg, name)
+    return cache[("typed", name)]
+
+
+def _typed(pkg: Package, name: str) -> pd.DataFrame:
     df = pkg.frame(name).copy()
     fields = pkg.schema(name).get("fields", [])
     for fdef in fields if isinstance(fields, list) else []:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 #: The largest JSON file read from a package (descriptor, schema, suite).
-MAX_JSON_BYTES = 32 * 1024 * 1024
+MAX_JSON_BYTES = 16 * 1024 * 1024
 #: The deepest nesting of arrays and objects accepted.
 MAX_JSON_DEPTH = 64
 #: The most digits of a JSON number.

@@ -8,9 +8,10 @@ stages are skipped and the report says why.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from . import guard, release
+from . import background, guard, release
 from . import package as package_mod
 from .findings import Finding, Report
 from .package import DESCRIPTOR
@@ -35,6 +36,9 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
     pkg = package_mod.load(path, rules=rules)
     report = Report(rules=rules, complete=not only)
     with guard.sandbox(pkg.root, extra_reads=(release.root(),)) as blocked:
+        pending: list[background.Pending] = []
+        if background.parallel():
+            pkg.__dict__["_pending"] = pending  # work a stage hands to a second process (Frictionless)
         gated = False
         for stage in STAGES:
             if only and stage.ID not in only and stage.ID not in ("descriptor", "limits"):
@@ -43,6 +47,7 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
                 continue  # after the descriptor gate, not even the limits stage reads a file it names
             report.stages.append(stage.ID)
             before = report.total()
+            started = time.perf_counter()
             try:
                 report.extend(stage.run(pkg))
             except guard.Blocked:
@@ -50,10 +55,20 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
             except package_mod.RuleError as exc:  # a rule file the stage needs cannot be used
                 report.extend([Finding(DESCRIPTOR, None, "", "rules-invalid", f"stage {stage.ID}: {exc}",
                                        "restore the rule file from the release")])
+            report.timings[stage.ID] = time.perf_counter() - started
             if stage.ID == "descriptor" and (descriptor.gating(pkg) or not pkg.descriptor):
                 gated = True
             if stage.ID == "limits" and report.total() > before:
                 gated = True
+        started = time.perf_counter()
+        for work in pending:
+            try:
+                report.extend(work.result())
+            except guard.Blocked:
+                pass  # recorded in ``blocked``
+            report.timings["tables (worker)"] = work.seconds
+        if pending:
+            report.timings["waiting for the worker"] = time.perf_counter() - started
         if gated:
             report.findings.append(Finding("datapackage.json", None, "", "run-stopped",
                                            "the data stages did not run: fix the findings above first", ""))

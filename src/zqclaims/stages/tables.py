@@ -14,6 +14,7 @@ from frictionless import FrictionlessException
 from frictionless import Package as FlPackage
 
 from .. import fmt
+from ..background import Pending
 from ..findings import CouldNotRun, Finding
 from ..package import DESCRIPTOR, Package
 from ..regex import linear_frictionless, unsafe_patterns
@@ -57,6 +58,22 @@ def run(pkg: Package) -> Iterator[Finding]:
     desc, problems = descriptor.frictionless_descriptor(pkg)
     yield from problems
     yield from _strip_unsafe_patterns(desc)
+    pending = pkg.__dict__.get("_pending")
+    if pending is not None:  # validate() runs Frictionless beside the other stages and merges at the end
+        pending.append(Pending(lambda: list(_frictionless(pkg, desc))))
+    else:
+        yield from _frictionless(pkg, desc)
+    for name in pkg.tabular():
+        try:
+            problem = fmt.canonical_problem(pkg, name)
+        except CouldNotRun as exc:
+            problem = exc.message
+        if problem:
+            yield Finding(pkg.path_of(name), None, "", "table-not-canonical", problem,
+                          "run 'zqclaims fmt' to rewrite the file in canonical form")
+
+
+def _frictionless(pkg: Package, desc: dict) -> Iterator[Finding]:
     linear_frictionless()
     try:
         fl = FlPackage(desc, basepath=str(pkg.root))
@@ -71,23 +88,15 @@ def run(pkg: Package) -> Iterator[Finding]:
                       "restore the descriptor's resources from the release")
         return
     names = {n: pkg.path_of(n) for n in pkg.resources}
+    tabular = set(pkg.tabular())
     for task in report.tasks:
         path = names.get(task.name, task.name)
-        tabular = task.name in pkg.tabular()
         for err in task.errors:
             row = getattr(err, "row_number", None)
-            line = pkg.line_of(task.name, row) if (row is not None and tabular) else row
+            line = pkg.line_of(task.name, row) if (row is not None and task.name in tabular) else row
             field = getattr(err, "field_name", "") or ""
             yield Finding(path if isinstance(path, str) else task.name, line, field, f"table-{err.type}",
                           err.message, HINTS.get(err.type, "see the Frictionless error reference"))
     for err in report.errors:
         yield Finding(DESCRIPTOR, None, "", f"table-{err.type}", err.message,
                       "fix the descriptor so Frictionless can open the package")
-    for name in pkg.tabular():
-        try:
-            problem = fmt.canonical_problem(pkg, name)
-        except CouldNotRun as exc:
-            problem = exc.message
-        if problem:
-            yield Finding(pkg.path_of(name), None, "", "table-not-canonical", problem,
-                          "run 'zqclaims fmt' to rewrite the file in canonical form")

@@ -1,0 +1,180 @@
+"""Benchmark ``zqclaims validate`` against bare ``frictionless validate``.
+
+    python benchmarks/bench.py [--sizes 1 10 100 1000] [--repeat 3] [--work DIR]
+                               [--json benchmarks/results.json] [--markdown FILE]
+
+For each size N, benchmarks/scale.py writes a package N times the shipped one
+(N = 1 is the shipped package itself). Then, in fresh processes and
+interleaved (zqclaims, frictionless, zqclaims, ...), each validator runs on the
+same package ``--repeat`` times. Reported per N: medians with min-max of wall
+time, CPU time (user + system, the process and its children) and peak resident
+memory (the largest of the process and its worker), the time of each stage,
+the ratio to bare Frictionless, and the growth exponent of each stage between
+the two largest sizes (1.0 is linear). Also: the shipped package against the
+import floor (``python -c "import great_expectations, frictionless, jsonschema,
+click, pandas"``).
+
+The zqclaims figure is one process that runs what ``zqclaims validate --format
+json`` runs (validate, render) and reports its stage times on stderr. Speed is
+measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FLOOR = "import great_expectations, frictionless, jsonschema, click, pandas"
+
+
+def probe(package_dir: str) -> None:
+    """Run validation as the command does and print timings as JSON on stderr."""
+    from zqclaims import render
+    from zqclaims.validate import validate
+
+    report = validate(package_dir)
+    out = render.as_json(report, per_check=50)
+    self_ = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"valid": report.valid, "findings": len(report.findings), "stages": report.timings,
+                      "rss_self_mib": self_.ru_maxrss / 1024, "rss_worker_mib": kids.ru_maxrss / 1024,
+                      "output_bytes": len(out)}), file=sys.stderr)
+
+
+def run_with_usage(cmd: list[str]) -> dict:
+    """Run ``cmd`` with os.wait4 so its own resource usage is known."""
+    start = time.perf_counter()
+    pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=[
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, str(_errfile()), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)])
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
+            "code": os.waitstatus_to_exitcode(status), "stderr": _errfile().read_text("utf-8", "replace")}
+
+
+def _errfile() -> Path:
+    return Path(tempfile.gettempdir()) / f"zqclaims-bench-{os.getpid()}.err"
+
+
+def summary(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def bench_size(n: int, package_dir: Path, repeat: int) -> dict:
+    zq_cmd = [sys.executable, str(Path(__file__).resolve()), "--probe", str(package_dir)]
+    fl_cmd = [str(Path(sys.executable).with_name("frictionless")), "validate", str(package_dir / "datapackage.json")]
+    zq, fl = [], []
+    for _ in range(repeat):
+        zq.append(run_with_usage(zq_cmd))
+        fl.append(run_with_usage(fl_cmd))
+    probes = [json.loads(r["stderr"].strip().splitlines()[-1]) for r in zq]
+    if not all(p["valid"] for p in probes) or any(r["code"] != 0 for r in fl):
+        raise SystemExit(f"N={n}: the package does not validate clean; see {package_dir}")
+    stages = list(dict.fromkeys(s for p in probes for s in p["stages"]))  # in the order they ran
+    return {
+        "n": n,
+        "zqclaims": {"wall": summary([r["wall"] for r in zq]), "cpu": summary([r["cpu"] for r in zq]),
+                     "rss_mib": summary([max(p["rss_self_mib"], p["rss_worker_mib"]) for p in probes]),
+                     "rss_main_mib": summary([p["rss_self_mib"] for p in probes]),
+                     "stages": {s: summary([p["stages"].get(s, 0.0) for p in probes]) for s in stages}},
+        "frictionless": {"wall": summary([r["wall"] for r in fl]), "cpu": summary([r["cpu"] for r in fl]),
+                         "rss_mib": summary([r["rss_mib"] for r in fl])},
+        "ratio": statistics.median(z["wall"] / f["wall"] for z, f in zip(zq, fl)),
+    }
+
+
+def floor(repeat: int) -> dict:
+    runs = [run_with_usage([sys.executable, "-c", FLOOR]) for _ in range(repeat)]
+    return {"wall": summary([r["wall"] for r in runs])}
+
+
+def exponents(rows: list[dict]) -> dict:
+    """Growth exponent of each stage (and the whole run) between the two largest sizes."""
+    if len(rows) < 2:
+        return {}
+    a, b = rows[-2], rows[-1]
+    scale = math.log(b["n"] / a["n"])
+    out = {}
+    for stage in [s for s in b["zqclaims"]["stages"] if s in a["zqclaims"]["stages"]]:
+        ta, tb = a["zqclaims"]["stages"][stage]["median"], b["zqclaims"]["stages"][stage]["median"]
+        if ta > 0.02 and tb > 0:  # below 20 ms a stage is fixed cost, not growth
+            out[stage] = math.log(tb / ta) / scale
+    out["(whole run)"] = math.log(b["zqclaims"]["wall"]["median"] / a["zqclaims"]["wall"]["median"]) / scale
+    out["(bare frictionless)"] = math.log(b["frictionless"]["wall"]["median"] / a["frictionless"]["wall"]["median"]) \
+        / scale
+    return out
+
+
+def markdown(result: dict) -> str:
+    def mm(s: dict, unit: str = "s", fmt: str = "{:.2f}") -> str:
+        return f"{fmt.format(s['median'])} {unit} ({fmt.format(s['min'])}–{fmt.format(s['max'])})"
+
+    lines = ["| N | claims | `zqclaims validate` | CPU | peak RSS | bare `frictionless validate` | ratio |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in result["sizes"]:
+        z, f = r["zqclaims"], r["frictionless"]
+        lines.append(f"| {r['n']:,} | {133 * r['n']:,} | {mm(z['wall'])} | {mm(z['cpu'])} | "
+                     f"{mm(z['rss_mib'], 'MiB', '{:.0f}')} | {mm(f['wall'])} | {r['ratio']:.2f}× |")
+    big = result["sizes"][-1]
+    lines += ["", f"Stages at N = {big['n']:,} (median seconds) and growth exponent from N = "
+              f"{result['sizes'][-2]['n'] if len(result['sizes']) > 1 else '-'}:", "",
+              "| stage | seconds | exponent |", "|---|---:|---:|"]
+    for stage, s in big["zqclaims"]["stages"].items():
+        e = result["exponents"].get(stage)
+        lines.append(f"| {stage} | {s['median']:.2f} | {'' if e is None else f'{e:.2f}'} |")
+    for key in ("(whole run)", "(bare frictionless)"):
+        if key in result["exponents"]:
+            lines.append(f"| {key} | | {result['exponents'][key]:.2f} |")
+    shipped = result["sizes"][0]
+    lines += ["", f"Shipped package: {shipped['zqclaims']['wall']['median']:.2f} s against an import floor of "
+              f"{result['floor']['wall']['median']:.2f} s ({shipped['zqclaims']['wall']['median'] / result['floor']['wall']['median']:.2f}×).",
+              "", f"Machine: {result['machine']}."]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100, 1000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "zqclaims-bench")
+    parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    parser.add_argument("--markdown", type=Path, default=HERE / "results.md")
+    parser.add_argument("--probe", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe:
+        probe(args.probe)
+        return
+    sys.path.insert(0, str(HERE))
+    import scale  # noqa: E402 - the generator beside this script
+
+    rows = []
+    for n in sorted(args.sizes):
+        target = ROOT if n == 1 else args.work / f"n{n}"
+        if n != 1:
+            scale.build(n, ROOT, target)
+        rows.append(bench_size(n, target, args.repeat))
+        print(f"N={n}: zqclaims {rows[-1]['zqclaims']['wall']['median']:.2f} s, "
+              f"frictionless {rows[-1]['frictionless']['wall']['median']:.2f} s", file=sys.stderr)
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+                         f"{platform.system()}",
+              "repeat": args.repeat, "sizes": rows, "exponents": exponents(rows), "floor": floor(args.repeat)}
+    args.json.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    args.markdown.write_text(markdown(result), encoding="utf-8")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
