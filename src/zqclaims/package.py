@@ -258,10 +258,11 @@ class Package:
             return Table(pd.DataFrame(dtype=str), [Finding(path, None, "", "descriptor-unsafe-path", str(exc),
                                                            "replace it with a regular file from the release")],
                          over_limit=True)
-        text = raw.decode("utf-8", errors="replace")
-        reader = csv.reader(io.StringIO(text, newline=""))
+        reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace", newline=""))
+        chunks: list[pd.DataFrame] = []  # rows become columns every CHUNK rows, so memory stays near the frame's
         rows: list[list[str]] = []
         starts: list[int] = []
+        count = 0
         line = 0
         try:
             header = next(reader, [])
@@ -269,6 +270,8 @@ class Package:
             if len(header) > limits.MAX_COLUMNS:
                 return over("limit-columns", f"the header has {len(header):,} columns, over the limit of "
                             f"{limits.MAX_COLUMNS}", "restore the header row; extra columns are not read", 1)
+            width = len(header)
+            labels = _unique_labels(header)
             for row in reader:
                 starts.append(line + 1)
                 line = reader.line_num
@@ -276,25 +279,29 @@ class Package:
                     return over("limit-columns", f"line {starts[-1]} has {len(row):,} cells, over the limit of "
                                 f"{limits.MAX_COLUMNS}", "fix the row; extra cells are not read", starts[-1])
                 rows.append(row)
-                if len(rows) > limits.MAX_ROWS:
+                count += 1
+                if count > limits.MAX_ROWS:
                     return over("limit-rows", f"more than {limits.MAX_ROWS:,} data rows, over the limit",
                                 "a resource this large is not validated; split it or raise the limit in a release")
+                if len(rows) == CHUNK:
+                    chunk = _chunk(rows, labels, width, starts[-len(rows):])
+                    if isinstance(chunk, int):
+                        return over("limit-cell-length", f"a cell on line {chunk} has over "
+                                    f"{limits.MAX_CELL_CHARS:,} characters", "shorten the cell; long text belongs "
+                                    "in a note of reasonable length", chunk)
+                    chunks.append(chunk)
+                    rows = []
         except csv.Error as exc:
             return over("limit-cell-length", f"line {reader.line_num}: {exc}",
                         f"a cell is over {limits.MAX_CELL_CHARS:,} characters or the quoting is broken; fix the row",
                         reader.line_num)
-        width = len(header)
-        header = _unique_labels(header)
-        body = [(r + [""] * width)[:width] for r in rows]
-        df = pd.DataFrame(body, columns=header, dtype=str) if width else pd.DataFrame(index=range(len(body)))
-        df.index = pd.Index(starts, dtype="int64")
-        if width and len(df):
-            lengths = np.fromiter((len(c) for r in body for c in r), dtype=np.int64, count=len(body) * width)
-            if lengths.max(initial=0) > limits.MAX_CELL_CHARS:
-                at = int(lengths.argmax()) // width
-                return over("limit-cell-length", f"a cell on line {starts[at]} has over "
-                            f"{limits.MAX_CELL_CHARS:,} characters", "shorten the cell; long text belongs in a note "
-                            "of reasonable length", starts[at])
+        chunk = _chunk(rows, labels, width, starts[len(starts) - len(rows):])
+        if isinstance(chunk, int):
+            return over("limit-cell-length", f"a cell on line {chunk} has over "
+                        f"{limits.MAX_CELL_CHARS:,} characters", "shorten the cell; long text belongs in a note "
+                        "of reasonable length", chunk)
+        chunks.append(chunk)
+        df = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
         return Table(df, [])
 
     @cached_property
@@ -354,6 +361,23 @@ class Package:
         index = self.frame(name).index
         i = row_number - 2
         return int(index[i]) if 0 <= i < len(index) else row_number
+
+
+#: Rows parsed before they are turned into columns (bounds the parser's extra memory).
+CHUNK = 20_000
+
+
+def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[int]) -> pd.DataFrame | int:
+    """Rows as a frame of strings indexed by start line, short rows padded and long ones cut
+    to the header (the tables stage reports both); or the start line of a cell over the limit."""
+    body = [(r + [""] * width)[:width] for r in rows]
+    if width and body:
+        lengths = np.fromiter((len(c) for r in body for c in r), dtype=np.int64, count=len(body) * width)
+        if lengths.max(initial=0) > limits.MAX_CELL_CHARS:
+            return starts[int(lengths.argmax()) // width]
+    df = pd.DataFrame(body, columns=labels, dtype=str) if width else pd.DataFrame(index=range(len(body)))
+    df.index = pd.Index(starts, dtype="int64")
+    return df
 
 
 def _unique_labels(header: list[str]) -> list[str]:
