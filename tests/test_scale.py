@@ -1,0 +1,86 @@
+"""The scale generator and the set-based shortcuts that make large corpora fast.
+
+Speed itself is measured in benchmarks/bench.py, never asserted here; these tests
+prove that the shortcuts decide exactly what the slow paths decide."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from zqclaims import package
+from zqclaims.regex import schema_validator
+from zqclaims.rowrules import cast, passing_rows
+from zqclaims.stages.records import _types
+from zqclaims.validate import validate
+
+from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import scale  # noqa: E402
+
+
+def test_an_n_fold_corpus_validates_clean_and_a_broken_offset_is_reported(tmp_path: Path) -> None:
+    out = tmp_path / "n3"
+    scale.build(3, ROOT, out)
+    report = validate(out)
+    assert report.findings == []
+    claims = out / "resources/claims.csv"
+    rows = list(csv.reader(io.StringIO(claims.read_text(encoding="utf-8"), newline="")))
+    victim = next(i for i, r in enumerate(rows) if r[1].endswith("-k3"))
+    rows[victim][2] = str(int(rows[victim][2]) + 1)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    claims.write_text(buf.getvalue(), encoding="utf-8")
+    found = {(f.check_id, f.key) for f in validate(out).findings}
+    assert ("quote-mismatch", f"claim_id {rows[victim][0]}") in found
+
+
+def test_copy_one_of_a_one_fold_corpus_is_the_shipped_package(tmp_path: Path) -> None:
+    out = tmp_path / "n1"
+    scale.build(1, ROOT, out)
+    for path in sorted((ROOT / "resources").rglob("*")):
+        if path.is_file():
+            assert (out / path.relative_to(ROOT)).read_bytes() == path.read_bytes(), path
+
+
+def test_row_rules_never_pass_a_row_the_validator_rejects() -> None:
+    """Differential: rows mutated at random; wherever the set-based evaluation says a row
+    passes, the full JSON Schema validator finds no error in it."""
+    pkg = package.load(ROOT)
+    rng = random.Random(20261122)
+    pool = ["", "true", "false", "0", "1", "-1", "2.5", "x", "more_than", "at_least", "exact", "approx", "plan",
+            "actual", "target", "count", "CNY", "1/3", "2022-01-01", "2022", "day", "year", "month"]
+    checked = rejected = 0
+    for name in pkg.tabular():
+        rule = pkg.rule_json(f"schemas/records/{name}.json")
+        df = pkg.frame(name)
+        types = _types(pkg, name)
+        rows = [df.iloc[rng.randrange(len(df))].copy() for _ in range(300)]
+        for r in rows:
+            for col in rng.sample(list(df.columns), k=min(4, len(df.columns))):
+                r[col] = rng.choice(pool)
+        mutated = pd.DataFrame(rows, columns=df.columns).astype(str)
+        passing = passing_rows(rule, mutated, types)
+        assert passing is not None, name
+        validator = schema_validator(rule)
+        for ok, record in zip(passing, mutated.to_dict("records")):
+            doc = {k: cast(v, types.get(k, "string")) for k, v in record.items() if v != ""}
+            errors = list(validator.iter_errors(doc))
+            if ok:
+                assert not errors, (name, record)
+            rejected += bool(errors)
+            checked += 1
+    assert checked == 2700 and rejected > 100  # the mutations really do break rules
+
+
+def test_a_rule_with_keywords_the_shortcut_does_not_model_is_validated_row_by_row() -> None:
+    df = pd.DataFrame({"a": ["1", ""]}, dtype=str)
+    assert passing_rows({"dependentRequired": {"a": ["b"]}}, df, {}) is None
+    assert passing_rows({"additionalProperties": False}, df, {}) is None
+    assert list(passing_rows({"required": ["a"]}, df, {})) == [True, False]
