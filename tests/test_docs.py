@@ -91,3 +91,11 @@ def test_exit_codes_are_documented() -> None:
     codes = [int(c) for c in re.findall(r"^\| (\d) \|", section, flags=re.M)]
     assert codes == sorted({cli.EXIT_VALID, cli.EXIT_FINDINGS, cli.EXIT_USAGE, cli.EXIT_COULD_NOT_RUN,
                             cli.EXIT_INTERNAL})
+
+
+def test_performance_table_is_the_committed_benchmark_output() -> None:
+    """The README's table is benchmarks/results.md as benchmarks/bench.py wrote it."""
+    block = README.split("<!-- performance:start -->\n")[1].split("<!-- performance:end -->")[0]
+    assert block == (ROOT / "benchmarks" / "results.md").read_text(encoding="utf-8")
+    result = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    assert [r["n"] for r in result["sizes"]] == [1, 10, 100, 1000]

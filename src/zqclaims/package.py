@@ -367,15 +367,31 @@ class Package:
 CHUNK = 20_000
 
 
+#: In a column whose cells all have at most this many characters (ids of the vocabularies,
+#: enums, flags, numbers), each distinct value is one string object per chunk: csv makes a new
+#: object for every cell, and on a large table the repeats cost more memory than the data.
+SHARED_CELL_CHARS = 16
+
+
 def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[int]) -> pd.DataFrame | int:
     """Rows as a frame of strings indexed by start line, short rows padded and long ones cut
     to the header (the tables stage reports both); or the start line of a cell over the limit."""
-    body = [(r + [""] * width)[:width] for r in rows]
-    if width and body:
-        lengths = np.fromiter((len(c) for r in body for c in r), dtype=np.int64, count=len(body) * width)
-        if lengths.max(initial=0) > limits.MAX_CELL_CHARS:
-            return starts[int(lengths.argmax()) // width]
-    df = pd.DataFrame(body, columns=labels, dtype=str) if width else pd.DataFrame(index=range(len(body)))
+    body = [r if len(r) == width else (r + [""] * width)[:width] for r in rows]
+    if not width:
+        df = pd.DataFrame(index=range(len(body)))
+    else:
+        columns = {}
+        for j, cells in enumerate(zip(*body) if body else [()] * width):
+            longest = max(map(len, cells), default=0)
+            if longest > limits.MAX_CELL_CHARS:
+                return starts[next(i for i, c in enumerate(cells) if len(c) > limits.MAX_CELL_CHARS)]
+            column = np.array(cells, dtype=object)
+            if longest <= SHARED_CELL_CHARS and len(column):
+                codes, uniques = pd.factorize(column)  # one object per distinct short value
+                column = np.asarray(uniques, dtype=object)[codes]
+            columns[j] = pd.array(column, dtype=str)
+        df = pd.DataFrame(columns)
+        df.columns = labels
     df.index = pd.Index(starts, dtype="int64")
     return df
 

@@ -330,10 +330,11 @@ def agrees(ev: pd.DataFrame) -> bool:
 
 # -- evaluation -------------------------------------------------------------
 
-def evaluate(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
+def evaluate(pkg: Package, mem: pd.DataFrame | None = None, details: bool = True) -> pd.DataFrame:
     """One row per relation, in relation_id order: the derived and admissible
     intervals, whether a whole number is required, the verdict and a readable
-    account of the numbers. ``row`` is the relation's line in relations.csv."""
+    account of the numbers (``detail``, unless ``details`` is False). ``row`` is the
+    relation's line in relations.csv."""
     rel = pkg.frame("relations").reset_index(names="row").drop_duplicates("relation_id").set_index("relation_id")
     rel["tolerance_f"] = rel["tolerance"].map(lambda t: cell_fraction(t) if _is_number(t) else None)
     mem = members(pkg) if mem is None else mem
@@ -364,8 +365,14 @@ def evaluate(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
     ev = ev.sort_index()
     ev["meets"] = meets(ev)
     ev["verdict"] = verdicts(ev, ev["meets"])
-    ev["detail"] = [_detail(r) for r in ev.itertuples()]
+    if details:  # the validator writes them only for the relations it reports (:func:`detail`)
+        ev["detail"] = [_detail(r) for r in ev.itertuples()]
     return ev.reset_index()
+
+
+def detail(row: pd.Series) -> str:
+    """The readable account of one evaluated relation (a row of :func:`evaluate`)."""
+    return _detail(row)
 
 
 def _is_number(text: str) -> bool:

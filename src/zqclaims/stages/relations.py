@@ -57,7 +57,7 @@ def run(pkg: Package) -> Iterator[Finding]:
             yield Finding(SUITE, None, f"expectations[{i}].meta.check_id", "relation-suite",
                           f"check id {check!r} is not a relations check",
                           f"set meta.check_id to one of: {', '.join(c for c in sorted(CHECKS) if c != 'relation-suite')}")
-    ev = rel.evaluate(pkg, mem)
+    ev = rel.evaluate(pkg, mem, details=False)
     gx, ctx = gx_context()
     failed, problems = validate_frame(gx, ctx.data_sources.add_pandas("relations"), SUITE, spec, ev)
     yield from problems
@@ -73,7 +73,7 @@ def run(pkg: Package) -> Iterator[Finding]:
                 hint = "the figures now agree: set expected to 'holds' and update the note"
             yield Finding(path, int(r["row"]), "expected", check,
                           f"{r['relation_id']} ({r['relation_type']}, expected {r['expected']}) is {r['verdict']}: "
-                          f"{r['detail']}", hint)
+                          f"{rel.detail(r)}", hint)
         if not idx:
             yield Finding(path, None, "", check, f"{exp['meta'].get('description', exp['type'])}: "
                           f"{json.dumps(res.result.get('observed_value'), default=str)}", hint)

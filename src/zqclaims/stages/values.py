@@ -11,7 +11,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import math
 from fractions import Fraction
+
+import numpy as np
+import pandas as pd
 
 from ..findings import Finding
 from ..claimvalues import claim_numbers
@@ -31,14 +35,37 @@ COLUMNS = {"claims": ["value", "unit", "quote", "value_base", "unit_base", "qual
            "units": ["unit", "unit_base", "multiplier"], "indicators": ["indicator_id", "kind"]}
 
 
-def _close(cell: str, want: Fraction | None) -> bool:
+#: A number cell that cell_fraction reads exactly and a float holds to 1e-16: the fast path of _close.
+PLAIN = r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?"
+
+
+def _close(cell: str, want: Fraction | None, approx: float = math.nan) -> bool:
+    """Whether ``cell`` is within REL_TOL of ``want``. ``approx`` is the cell as a float when it
+    is a plain decimal: a difference under half or over twice the tolerance decides in floats
+    (their error is some 1e-16 of the values, far inside that margin); otherwise exactly."""
     if want is None:
         return cell == ""
+    if approx == approx:  # not NaN
+        w = float(want)
+        tol = max(abs(w) * 1e-9, 1e-9)
+        diff = abs(approx - w)
+        if diff <= tol / 2:
+            return True
+        if diff >= tol * 2:
+            return False
     try:
         got = cell_fraction(cell)
     except (ValueError, ZeroDivisionError):
         return False
     return abs(got - want) <= max(abs(want) * REL_TOL, Fraction(1, 10**9))
+
+
+def _floats(cells: pd.Series) -> np.ndarray:
+    """Plain decimal cells as floats, NaN elsewhere (those are compared exactly)."""
+    plain = cells.str.fullmatch(PLAIN).to_numpy(dtype=bool)
+    out = np.full(len(cells), np.nan)
+    out[plain] = pd.to_numeric(cells[plain]).to_numpy(dtype=float)
+    return out
 
 
 def run(pkg: Package) -> Iterator[Finding]:
@@ -48,11 +75,12 @@ def run(pkg: Package) -> Iterator[Finding]:
     nums = claim_numbers(pkg)  # exact numbers, computed once per run and shared with relations
     cols = [claims[c].to_numpy() for c in ("value", "unit", "quote", "value_base", "unit_base", "qualifier", "lower",
                                            "upper", "lower_inclusive", "upper_inclusive")]
+    approx = {c: _floats(claims[c]) for c in ("value_base", "lower", "upper")}
     derived = [nums[c].to_numpy() for c in ("u_base", "u_mult", "value_f", "mult_f", "lo", "lo_inc", "hi", "hi_inc",
                                             "readable", "qualified")]
     for row, (value, unit, quote, value_base, unit_base, qualifier, lower, upper, lower_inc, upper_inc), \
-            (u_base, u_mult, v, mult, lo, lo_inc, hi, hi_inc, readable, qualified) in \
-            zip(claims.index, zip(*cols), zip(*derived)):
+            (u_base, u_mult, v, mult, lo, lo_inc, hi, hi_inc, readable, qualified), (f_base, f_lower, f_upper) in \
+            zip(claims.index, zip(*cols), zip(*derived), zip(*approx.values())):
         row = int(row)
         if not readable:
             yield Finding(path, row, "value", "value-unparseable",
@@ -64,7 +92,7 @@ def run(pkg: Package) -> Iterator[Finding]:
                           f"value {value} is not written in the quote {quote!r}",
                           "value is the number as stated; correct it or the quote")
         base = v * mult
-        if not _close(value_base, base):
+        if not _close(value_base, base, f_base):
             yield Finding(path, row, "value_base", "value-base",
                           f"{value} x {u_mult} ({unit}) = {fmt_decimal(base)}, "
                           f"not {value_base}", "value_base is derived: value x the unit's multiplier")
@@ -74,9 +102,9 @@ def run(pkg: Package) -> Iterator[Finding]:
                           "unit_base must match resources/units.csv")
         if not qualified:
             continue  # unknown qualifier: the tables stage reports the enum violation
-        for side, bound, inc, cell, inc_cell in (("lower", lo, lo_inc, lower, lower_inc),
-                                                 ("upper", hi, hi_inc, upper, upper_inc)):
-            if not _close(cell, bound):
+        for side, bound, inc, cell, inc_cell, approx_cell in (("lower", lo, lo_inc, lower, lower_inc, f_lower),
+                                                              ("upper", hi, hi_inc, upper, upper_inc, f_upper)):
+            if not _close(cell, bound, approx_cell):
                 yield Finding(path, row, side, "value-interval",
                               f"{qualifier} {value} {unit} gives {side} "
                               f"{fmt_decimal(bound) or '(unbounded)'}, not {cell or '(unbounded)'}",
