@@ -1,8 +1,9 @@
 """Run one piece of validation in a second process while the rest goes on.
 
 Frictionless validates row by row in pure Python; on a machine with two cores
-it runs in a forked child while this process runs the other stages, and its
-findings are merged when the run ends. The child inherits the sandbox
+it runs in a forked child (with the stages that only read what is already
+parsed) while this process runs the other stages, and the findings are merged
+when the run ends. The child inherits the sandbox
 (:mod:`zqclaims.guard`): it may not start a process, use the network or read
 outside the package either, and what it is refused is reported as the parent's.
 
@@ -16,11 +17,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable
 
 from . import guard
-from .findings import Finding
+from .findings import Finding, Report
 
 #: The most bytes a worker may answer (findings are bounded per check id, so this is generous).
 MAX_ANSWER = 64 * 1024 * 1024
@@ -40,17 +40,13 @@ def parallel() -> bool:
 class Pending:
     """Findings being computed, in a child process or already here."""
 
-    def __init__(self, work: Callable[[], list[Finding]]) -> None:
+    def __init__(self, work: Callable[[], Report]) -> None:
         self._work = work
-        self._done: list[Finding] | None = None
-        #: How long the work took where it ran (for benchmarks).
-        self.seconds = 0.0
+        self._done: Report | None = None
         self._pid = 0
         self._fd = -1
         if not parallel():
-            started = time.perf_counter()
             self._done = work()
-            self.seconds = time.perf_counter() - started
             return
         read_fd, write_fd = os.pipe()
         with guard.forking():
@@ -59,12 +55,9 @@ class Pending:
             os.close(read_fd)
             code = 0
             try:
-                started = time.perf_counter()
-                findings = [f.to_dict() for f in work()]
-                answer = json.dumps({"findings": findings, "blocked": guard.refused(),
-                                     "seconds": time.perf_counter() - started}).encode("utf-8")
-            except guard.Blocked:
-                answer = json.dumps({"findings": [], "blocked": guard.refused()}).encode("utf-8")
+                done = work()
+                answer = json.dumps({"findings": [f.to_dict() for f in done.findings], "dropped": done.dropped,
+                                     "timings": done.timings, "blocked": guard.refused()}).encode("utf-8")
             except BaseException:  # noqa: BLE001 - the parent redoes the work and reports what it finds
                 answer, code = b"", 1
             try:
@@ -76,13 +69,13 @@ class Pending:
         os.close(write_fd)
         self._pid, self._fd = pid, read_fd
 
-    def result(self) -> list[Finding]:
-        """The findings, waiting for the child if need be."""
+    def result(self) -> Report:
+        """The findings (with what was dropped and the timings), waiting for the child if need be."""
         if self._done is None:
             self._done = self._collect()
         return self._done
 
-    def _collect(self) -> list[Finding]:
+    def _collect(self) -> Report:
         chunks, size = [], 0
         try:
             while size <= MAX_ANSWER:
@@ -98,14 +91,12 @@ class Pending:
             if size > MAX_ANSWER or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
                 raise ValueError("the worker failed")
             answer = json.loads(b"".join(chunks))
-            findings = [Finding(**f) for f in answer["findings"]]
+            done = Report(findings=[Finding(**f) for f in answer["findings"]],
+                          dropped={str(k): int(v) for k, v in answer["dropped"].items()},
+                          timings={str(k): float(v) for k, v in answer["timings"].items()})
             blocked = [str(b) for b in answer["blocked"]]
-            self.seconds = float(answer.get("seconds", 0.0))
         except (ValueError, TypeError, KeyError, AttributeError):
-            started = time.perf_counter()
-            findings = self._work()  # not trusted: done again here
-            self.seconds = time.perf_counter() - started
-            return findings
+            return self._work()  # not trusted: done again here
         for what in blocked:
             guard.record(what)  # reported as unsafe-operation-blocked, as if refused here
-        return findings
+        return done

@@ -30,7 +30,9 @@ class ColumnValuesMatchLinearRegex(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column, regex, **kwargs):
         program = compile_rule(regex)
-        return pd.Series([program.search(str(v)) is not None for v in column], index=column.index, dtype=bool)
+        cells = [str(v) for v in column]
+        verdict = {v: program.search(v) is not None for v in set(cells)}  # once per distinct value
+        return pd.Series([verdict[v] for v in cells], index=column.index, dtype=bool)
 
 
 class ExpectColumnValuesToMatchLinearRegex(ColumnMapExpectation):

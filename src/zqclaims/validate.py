@@ -15,7 +15,7 @@ from . import background, guard, release
 from . import package as package_mod
 from .findings import Finding, Report
 from .package import DESCRIPTOR
-from .stages import STAGES, descriptor
+from .stages import STAGES, descriptor, tables
 
 RULES = ("released", "package")
 #: Stages that run whatever the gates say.
@@ -36,38 +36,33 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
     pkg = package_mod.load(path, rules=rules)
     report = Report(rules=rules, complete=not only)
     with guard.sandbox(pkg.root, extra_reads=(release.root(),)) as blocked:
-        pending: list[background.Pending] = []
-        if background.parallel():
-            pkg.__dict__["_pending"] = pending  # work a stage hands to a second process (Frictionless)
+        runs = [s for s in STAGES if not only or s.ID in only or s.ID in ("descriptor", "limits")]
+        # With two cores, Frictionless (the tables stage's row-by-row part) starts in a worker as
+        # soon as the gates pass, and runs beside the other stages (zqclaims.background).
+        parallel = background.parallel() and tables in runs
+        pkg.__dict__["_defer_frictionless"] = parallel
+        worker: background.Pending | None = None
         gated = False
-        for stage in STAGES:
-            if only and stage.ID not in only and stage.ID not in ("descriptor", "limits"):
-                continue
+        for stage in runs:
             if gated and stage.ID not in UNGATED:
                 continue  # after the descriptor gate, not even the limits stage reads a file it names
+            if stage is tables and parallel:
+                tables.prepare(pkg)
+                worker = background.Pending(lambda: _worker(pkg, report.keep))
             report.stages.append(stage.ID)
             before = report.total()
-            started = time.perf_counter()
-            try:
-                report.extend(stage.run(pkg))
-            except guard.Blocked:
-                pass  # recorded in ``blocked`` and reported below; the stage's other findings stand
-            except package_mod.RuleError as exc:  # a rule file the stage needs cannot be used
-                report.extend([Finding(DESCRIPTOR, None, "", "rules-invalid", f"stage {stage.ID}: {exc}",
-                                       "restore the rule file from the release")])
-            report.timings[stage.ID] = time.perf_counter() - started
+            _run(stage, pkg, report)
             if stage.ID == "descriptor" and (descriptor.gating(pkg) or not pkg.descriptor):
                 gated = True
             if stage.ID == "limits" and report.total() > before:
                 gated = True
-        started = time.perf_counter()
-        for work in pending:
-            try:
-                report.extend(work.result())
-            except guard.Blocked:
-                pass  # recorded in ``blocked``
-            report.timings["tables (worker)"] = work.seconds
-        if pending:
+        if worker is not None:
+            started = time.perf_counter()
+            done = worker.result()
+            report.extend(done.findings)
+            for check_id, n in done.dropped.items():
+                report.dropped[check_id] = report.dropped.get(check_id, 0) + n
+            report.timings.update({f"{k} (worker)": v for k, v in done.timings.items()})
             report.timings["waiting for the worker"] = time.perf_counter() - started
         if gated:
             report.findings.append(Finding("datapackage.json", None, "", "run-stopped",
@@ -79,6 +74,31 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
                                        "the package tried to make the validator do this: do not trust it"))
     report.findings = [_keyed(pkg, f) for f in report.findings]
     return report
+
+
+def _run(stage, pkg: package_mod.Package, sink: Report) -> None:
+    """Run one stage into ``sink`` (bounded per check id), timing it."""
+    started = time.perf_counter()
+    try:
+        sink.extend(stage.run(pkg))
+    except guard.Blocked:
+        pass  # recorded in ``blocked`` and reported below; the stage's other findings stand
+    except package_mod.RuleError as exc:  # a rule file the stage needs cannot be used
+        sink.extend([Finding(DESCRIPTOR, None, "", "rules-invalid", f"stage {stage.ID}: {exc}",
+                             "restore the rule file from the release")])
+    sink.timings[stage.ID] = time.perf_counter() - started
+
+
+def _worker(pkg: package_mod.Package, keep: int) -> Report:
+    """What the second process does: Frictionless on every resource."""
+    sink = Report(keep=keep)
+    started = time.perf_counter()
+    try:
+        sink.extend(tables.frictionless(pkg))
+    except guard.Blocked:
+        pass  # recorded by the worker's sandbox and sent back
+    sink.timings["tables: frictionless"] = time.perf_counter() - started
+    return sink
 
 
 def _keyed(pkg: package_mod.Package, f: Finding) -> Finding:

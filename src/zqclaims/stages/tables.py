@@ -14,7 +14,6 @@ from frictionless import FrictionlessException
 from frictionless import Package as FlPackage
 
 from .. import fmt
-from ..background import Pending
 from ..findings import CouldNotRun, Finding
 from ..package import DESCRIPTOR, Package
 from ..regex import linear_frictionless, unsafe_patterns
@@ -54,15 +53,20 @@ def _strip_unsafe_patterns(desc: dict) -> Iterator[Finding]:
                                   "write the pattern in RE2 syntax (no back-references or look-around)")
 
 
+def prepare(pkg: Package) -> list[Finding]:
+    """The descriptor Frictionless gets (kept on the package), and the findings of making it."""
+    if "_frictionless_descriptor" not in pkg.__dict__:
+        desc, problems = descriptor.frictionless_descriptor(pkg)
+        problems += list(_strip_unsafe_patterns(desc))
+        pkg.__dict__["_frictionless_descriptor"] = desc
+        pkg.__dict__["_frictionless_problems"] = problems
+    return pkg.__dict__["_frictionless_problems"]
+
+
 def run(pkg: Package) -> Iterator[Finding]:
-    desc, problems = descriptor.frictionless_descriptor(pkg)
-    yield from problems
-    yield from _strip_unsafe_patterns(desc)
-    pending = pkg.__dict__.get("_pending")
-    if pending is not None:  # validate() runs Frictionless beside the other stages and merges at the end
-        pending.append(Pending(lambda: list(_frictionless(pkg, desc))))
-    else:
-        yield from _frictionless(pkg, desc)
+    yield from prepare(pkg)
+    if not pkg.__dict__.get("_defer_frictionless"):  # validate() runs it in a worker (zqclaims.background)
+        yield from frictionless(pkg)
     for name in pkg.tabular():
         try:
             problem = fmt.canonical_problem(pkg, name)
@@ -73,7 +77,9 @@ def run(pkg: Package) -> Iterator[Finding]:
                           "run 'zqclaims fmt' to rewrite the file in canonical form")
 
 
-def _frictionless(pkg: Package, desc: dict) -> Iterator[Finding]:
+def frictionless(pkg: Package) -> Iterator[Finding]:
+    """Frictionless' findings on every resource, with the descriptor :func:`run` prepared."""
+    desc = pkg.__dict__["_frictionless_descriptor"]
     linear_frictionless()
     try:
         fl = FlPackage(desc, basepath=str(pkg.root))
