@@ -15,6 +15,7 @@ validator (default) or, when the user opts in, the package's own
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -149,6 +150,18 @@ class Package:
         if relpath not in self._bytes:
             self._bytes[relpath] = read_bytes(self.root, relpath, limit)
         return self._bytes[relpath]
+
+    def digest(self, relpath: str, limit: int = limits.MAX_CSV_BYTES) -> str:
+        """The sha256 of a package file (cached, so it outlives :meth:`forget`)."""
+        digests = self.__dict__.setdefault("_digests", {})
+        if relpath not in digests:
+            digests[relpath] = hashlib.sha256(self.read(relpath, limit)).hexdigest()
+        return digests[relpath]
+
+    def forget(self, relpath: str) -> None:
+        """Drop a file's cached bytes once nothing needs them (its digest is kept)."""
+        self.digest(relpath)
+        self._bytes.pop(relpath, None)
 
     # -- resources ---------------------------------------------------------
     @cached_property
@@ -459,16 +472,9 @@ def typed_frame(pkg: Package, name: str) -> pd.DataFrame:
     """The resource with columns cast by their Table Schema types.
 
     Cells that do not parse become missing (the ``tables`` stage reports them);
-    this view is for set-based checks that compare numbers and dates. Typed once
-    per run (cached): callers must not modify it.
+    this view is for set-based checks that compare numbers and dates. Not cached:
+    a typed copy of a large table costs as much memory as the table.
     """
-    cache = pkg.__dict__.setdefault("_derived", {})
-    if ("typed", name) not in cache:
-        cache[("typed", name)] = _typed(pkg, name)
-    return cache[("typed", name)]
-
-
-def _typed(pkg: Package, name: str) -> pd.DataFrame:
     df = pkg.frame(name).copy()
     fields = pkg.schema(name).get("fields", [])
     for fdef in fields if isinstance(fields, list) else []:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -57,7 +56,7 @@ def compare(pkg) -> tuple[dict, list[Finding]]:
     for f in files:
         try:
             limit = release.LIMIT_BY_SUFFIX.get(Path(f).suffix, limits.MAX_CSV_BYTES)
-            digests[f] = hashlib.sha256(pkg.read(f, limit)).hexdigest()
+            digests[f] = pkg.digest(f, limit)
         except (TooLarge, UnsafePath, CouldNotRun):
             digests[f] = "unreadable"
     added = sorted(set(digests) - set(released))

@@ -15,7 +15,7 @@ from frictionless import Package as FlPackage
 
 from .. import fmt
 from ..findings import CouldNotRun, Finding
-from ..package import DESCRIPTOR, Package
+from ..package import DESCRIPTOR, Package, TooLarge, UnsafePath
 from ..regex import linear_frictionless, unsafe_patterns
 from . import descriptor
 
@@ -75,6 +75,11 @@ def run(pkg: Package) -> Iterator[Finding]:
         if problem:
             yield Finding(pkg.path_of(name), None, "", "table-not-canonical", problem,
                           "run 'zqclaims fmt' to rewrite the file in canonical form")
+        if pkg.__dict__.get("_defer_frictionless"):  # a validate() run: the parsed frame is all that is needed
+            try:
+                pkg.forget(pkg.path_of(name))
+            except (CouldNotRun, UnsafePath, TooLarge):
+                pass  # reported by the stages that read it
 
 
 def frictionless(pkg: Package) -> Iterator[Finding]:
