@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Callable
 
 from . import guard
@@ -68,6 +69,17 @@ class Pending:
                 os._exit(code)
         os.close(write_fd)
         self._pid, self._fd = pid, read_fd
+
+    def cancel(self) -> None:
+        """Stop the child if it is still running (the run ended early, e.g. on Ctrl-C)."""
+        if self._done is None and self._pid:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            except OSError:
+                pass
+            os.close(self._fd)
+            self._pid = 0
 
     def result(self) -> Report:
         """The findings (with what was dropped and the timings), waiting for the child if need be."""

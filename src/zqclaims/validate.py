@@ -43,22 +43,30 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
         pkg.__dict__["_defer_frictionless"] = parallel
         worker: background.Pending | None = None
         gated = False
-        for stage in runs:
-            if gated and stage.ID not in UNGATED:
-                continue  # after the descriptor gate, not even the limits stage reads a file it names
-            if stage is tables and parallel:
-                tables.prepare(pkg)
-                worker = background.Pending(lambda: _worker(pkg, report.keep))
-            report.stages.append(stage.ID)
-            before = report.total()
-            _run(stage, pkg, report)
-            if stage.ID == "descriptor" and (descriptor.gating(pkg) or not pkg.descriptor):
-                gated = True
-            if stage.ID == "limits" and report.total() > before:
-                gated = True
+        try:
+            for stage in runs:
+                if gated and stage.ID not in UNGATED:
+                    continue  # after the descriptor gate, not even the limits stage reads a file it names
+                if stage is tables and parallel:
+                    tables.prepare(pkg)
+                    worker = background.Pending(lambda: _worker(pkg, report.keep))
+                report.stages.append(stage.ID)
+                before = report.total()
+                _run(stage, pkg, report)
+                if stage.ID == "descriptor" and (descriptor.gating(pkg) or not pkg.descriptor):
+                    gated = True
+                if stage.ID == "limits" and report.total() > before:
+                    gated = True
+        except BaseException:
+            if worker is not None:
+                worker.cancel()  # never leave a worker running after the run ends
+            raise
         if worker is not None:
             started = time.perf_counter()
-            done = worker.result()
+            try:
+                done = worker.result()
+            except guard.Blocked:  # the work was redone here and refused: recorded in ``blocked``
+                done = Report()
             report.extend(done.findings)
             for check_id, n in done.dropped.items():
                 report.dropped[check_id] = report.dropped.get(check_id, 0) + n
