@@ -627,6 +627,20 @@ def test_too_many_rows_is_a_finding(pkg: Path) -> None:
     assert {"limit-rows", "run-stopped"} <= check_ids(result)
 
 
+def test_too_many_cells_is_a_finding(pkg: Path) -> None:
+    """A table of tiny cells: fewer rows than the row limit, but rows x columns over the cell limit."""
+    path = pkg / "resources/units.csv"
+    width = limits.MAX_COLUMNS
+    rows = limits.MAX_CELLS // width + 1
+    assert rows <= limits.MAX_ROWS
+    header = b",".join(b"c%d" % i for i in range(width))
+    path.write_bytes(header + b"\n" + (b"," * (width - 1) + b"\n") * rows)
+    result, events, _ = invoke("validate", str(pkg), "--format", "json")
+    assert_clean(result, events, pkg)
+    assert {"limit-rows", "run-stopped"} <= check_ids(result)
+    assert any("cells" in f["message"] for f in json.loads(result.output)["findings"])
+
+
 def test_too_many_files_is_a_finding(pkg: Path) -> None:
     extra = pkg / "resources/extra"
     extra.mkdir()

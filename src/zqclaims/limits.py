@@ -18,6 +18,8 @@ MAX_CSV_BYTES = 128 * 1024 * 1024
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 #: Data rows in one CSV resource.
 MAX_ROWS = 1_000_000
+#: Cells (data rows x columns) in one CSV resource: bounds the memory of a table of tiny cells.
+MAX_CELLS = 8_000_000
 #: Columns in one CSV resource.
 MAX_COLUMNS = 64
 #: Characters in one CSV cell.
@@ -37,6 +39,7 @@ ALL = {
     "json_bytes": MAX_JSON_BYTES,
     "json_depth": MAX_JSON_DEPTH,
     "rows": MAX_ROWS,
+    "cells": MAX_CELLS,
     "columns": MAX_COLUMNS,
     "cell_chars": MAX_CELL_CHARS,
     "files": MAX_FILES,

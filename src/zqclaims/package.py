@@ -296,6 +296,9 @@ class Package:
                 if count > limits.MAX_ROWS:
                     return over("limit-rows", f"more than {limits.MAX_ROWS:,} data rows, over the limit",
                                 "a resource this large is not validated; split it or raise the limit in a release")
+                if count * width > limits.MAX_CELLS:
+                    return over("limit-rows", f"more than {limits.MAX_CELLS:,} cells ({count:,} rows of {width} "
+                                "columns), over the limit", "a resource this large is not validated; split it")
                 if len(rows) == CHUNK:
                     chunk = _chunk(rows, labels, width, starts[-len(rows):])
                     if isinstance(chunk, int):

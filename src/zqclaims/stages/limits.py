@@ -13,7 +13,7 @@ from ..package import Package, TooLarge, UnsafePath
 ID = "limits"
 CHECKS = {
     "limit-file-size": f"a CSV is over {limits.MAX_CSV_BYTES:,} bytes or a text over {limits.MAX_TEXT_BYTES:,} bytes",
-    "limit-rows": f"a CSV has more than {limits.MAX_ROWS:,} data rows",
+    "limit-rows": f"a CSV has more than {limits.MAX_ROWS:,} data rows or {limits.MAX_CELLS:,} cells (rows x columns)",
     "limit-columns": f"a CSV header has more than {limits.MAX_COLUMNS} columns",
     "limit-cell-length": f"a CSV cell has more than {limits.MAX_CELL_CHARS:,} characters (or its quoting is broken)",
     "limit-files": f"the package has more than {limits.MAX_FILES:,} files",
