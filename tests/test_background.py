@@ -72,3 +72,17 @@ def test_a_fork_outside_the_worker_is_still_refused(tmp_path: Path) -> None:
         with pytest.raises(guard.Blocked):
             os.fork()
     assert any("os.fork" in b for b in blocked)
+
+
+def test_a_worker_that_hangs_is_stopped_and_the_work_done_again() -> None:
+    parent = os.getpid()
+
+    def work() -> Report:
+        if os.getpid() != parent:
+            import time
+
+            time.sleep(60)  # a child stuck on a lock it inherited
+        return Report(findings=[Finding("x.csv", 2, "", "done-here", "done in the parent")])
+
+    pending = background.Pending(work)
+    assert [f.check_id for f in pending.result(timeout=0.5).findings] == ["done-here"]

@@ -1,23 +1,25 @@
 """Run one piece of validation in a second process while the rest goes on.
 
 Frictionless validates row by row in pure Python; on a machine with two cores
-it runs in a forked child (with the stages that only read what is already
-parsed) while this process runs the other stages, and the findings are merged
-when the run ends. The child inherits the sandbox
+it runs in a forked child while this process runs the other stages, and the
+findings are merged when the run ends. The child inherits the sandbox
 (:mod:`zqclaims.guard`): it may not start a process, use the network or read
 outside the package either, and what it is refused is reported as the parent's.
 
 Where ``os.fork`` does not exist (Windows), with one core, or with
 ``ZQCLAIMS_WORKERS=1``, the work runs in this process at the point it is
-submitted. A child that dies or answers garbage is not trusted: the work is
-done again in this process, so the findings never depend on the worker.
+submitted. A child that dies, answers garbage or does not answer in time is not
+trusted: the work is done again in this process, so the findings never depend
+on the worker.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import signal
+import time
 from collections.abc import Callable
 
 from . import guard
@@ -81,16 +83,24 @@ class Pending:
             os.close(self._fd)
             self._pid = 0
 
-    def result(self) -> Report:
-        """The findings (with what was dropped and the timings), waiting for the child if need be."""
+    def result(self, timeout: float | None = None) -> Report:
+        """The findings (with what was dropped and the timings), waiting for the child if need be.
+        A child that has not answered within ``timeout`` seconds is stopped and the work is done
+        here (a fork can inherit a lock some thread held: the child must never hang the run)."""
         if self._done is None:
-            self._done = self._collect()
+            self._done = self._collect(timeout)
         return self._done
 
-    def _collect(self) -> Report:
+    def _collect(self, timeout: float | None) -> Report:
+        deadline = None if timeout is None else time.monotonic() + timeout
         chunks, size = [], 0
         try:
             while size <= MAX_ANSWER:
+                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not select.select([self._fd], [], [], wait)[0]:
+                    os.kill(self._pid, signal.SIGKILL)  # no answer in time: not trusted, done again here
+                    size = MAX_ANSWER + 1
+                    break
                 chunk = os.read(self._fd, 1 << 20)
                 if not chunk:
                     break

@@ -42,6 +42,7 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
         parallel = background.parallel() and tables in runs
         pkg.__dict__["_defer_frictionless"] = parallel
         worker: background.Pending | None = None
+        began = time.perf_counter()
         gated = False
         try:
             for stage in runs:
@@ -64,7 +65,9 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
         if worker is not None:
             started = time.perf_counter()
             try:
-                done = worker.result()
+                # Frictionless takes about as long as the other stages: a worker still silent after
+                # three times their time (at least a minute) is stopped and its work done here.
+                done = worker.result(timeout=max(60.0, 3 * (time.perf_counter() - began)))
             except guard.Blocked:  # the work was redone here and refused: recorded in ``blocked``
                 done = Report()
             report.extend(done.findings)
