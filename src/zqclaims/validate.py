@@ -3,7 +3,10 @@
 The run is guarded (:mod:`zqclaims.guard`): no process, no network, no file
 outside the package. The ``descriptor`` and ``limits`` stages gate the rest:
 when the descriptor cannot be read safely or a file is over a bound, the data
-stages are skipped and the report says why.
+stages are skipped and the report says why. With two cores, Frictionless (the
+row-by-row part of the ``tables`` stage) runs in a forked, still sandboxed
+worker beside the other stages (:mod:`zqclaims.background`); its findings are
+merged at the end, and they are the same as in one process.
 """
 
 from __future__ import annotations
