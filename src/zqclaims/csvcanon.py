@@ -1,5 +1,6 @@
 """Canonical CSV: strict, bounded reading; primary-key order; minimal quoting;
-and a check that the canonical bytes read back as exactly the same cells.
+a check that the canonical bytes read back as exactly the same cells; and a
+fast proof that an already parsed table is in canonical form.
 
 Nothing here touches the file system: callers pass bytes and a path used only
 in error messages.
@@ -13,6 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
 
 from .findings import CouldNotRun
 
@@ -105,69 +109,22 @@ def _key_spec(header: list[str], schema: dict) -> list[tuple[int, str]]:
     return [(header.index(k), types.get(k, "string")) for k in pk if isinstance(k, str) and k in header]
 
 
-def is_canonical(data: bytes, relpath: str, schema: dict) -> bool:
-    """True when ``data`` is exactly what :func:`write_rows` would write for it in
-    primary-key order, proven in one streaming pass in bounded memory: each record
-    is re-serialised and compared with its bytes, and each key with the one before
-    (a list already in order is what the stable sort returns). False means "not
-    proven": the caller diagnoses with the full read, sort and rewrite."""
-    if data.startswith(b"\xef\xbb\xbf") or b"\r" in data:
-        return False  # csv.writer leaves a lone CR unquoted where _line quotes it: let the full path decide
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", newline="")
-    reader = csv.reader(stream)
-    pos, header, spec, previous = 0, None, [], None
-    chunk: list[list[str]] = []
-
-    def flush() -> bool:
-        nonlocal pos
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(chunk)  # what _line writes, for cells without CR
-        out = buf.getvalue().encode("utf-8")
-        if data[pos:pos + len(out)] != out:
-            return False
-        pos += len(out)
-        chunk.clear()
-        return True
-
-    try:
-        with _bounded_cells():
-            for row in reader:
-                if not row:
-                    return False
-                chunk.append(row)
-                if header is None:
-                    header, spec = row, _key_spec(row, schema)
-                    continue
-                if len(row) != len(header):
-                    return False
-                if spec:
-                    key = (tuple(_cell_key(row[i], t) for i, t in spec), row)
-                    if previous is not None and key < previous:
-                        return False
-                    previous = key
-                if len(chunk) >= 5000 and not flush():
-                    return False
-    except (csv.Error, UnicodeDecodeError):
-        return False
-    return header is not None and flush() and pos == len(data)
-
-
-def frame_is_canonical(data: bytes, header: list[str], frame, schema: dict) -> bool:
-    """True when ``data`` is the canonical form of the already parsed ``frame`` (cells as
-    strings, columns in file order): the frame is written back in chunks by the C csv
-    writer and compared with the bytes, and the primary key is checked to be strictly
-    increasing as a column operation. False means "not proven" (e.g. a repeated key,
-    whose order depends on the whole row): the caller takes the streaming path."""
-    import numpy as np
-    import pandas as pd
-
+def frame_is_canonical(data: bytes, frame: pd.DataFrame, schema: dict) -> bool:
+    """True when ``data`` is exactly what :func:`write_rows` writes for the already parsed
+    ``frame`` (cells as strings, columns in file order) in primary-key order: the frame is
+    written back in chunks by the C csv writer (which quotes as :func:`_line` does for
+    cells without a carriage return) and compared with the bytes, and the key is checked
+    to be strictly increasing as a column operation. False means "not proven" (a carriage
+    return, a repeated key whose order depends on the whole row, a key that is not a whole
+    number): the caller then reads, sorts and rewrites the file to diagnose."""
+    header = [str(c) for c in frame.columns]
     if data.startswith(b"\xef\xbb\xbf") or b"\r" in data or not header:
         return False
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(header)
     head = buf.getvalue().encode("utf-8")
-    if not data.startswith(head) or list(frame.columns) != header:
-        return False
+    if not data.startswith(head):
+        return False  # also a repeated label, which the parsed frame carries with a suffix
     pos = len(head)
     for start in range(0, len(frame), 5000):
         buf = io.StringIO()

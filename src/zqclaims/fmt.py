@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import safejson, transaction
-from .csvcanon import Table, frame_is_canonical, is_canonical, read_table, sort_by_key, write_rows
+from .csvcanon import Table, frame_is_canonical, read_table, sort_by_key, write_rows
 from .findings import CouldNotRun, Finding
 from .package import DESCRIPTOR, Package, UnsafePath, locate, read_bytes, safe_path
 from .limits import MAX_TEXT_BYTES
@@ -218,13 +218,10 @@ def canonical_problem(pkg: Package, name: str) -> str:
     """Why a CSV is not canonical, or '' when it is."""
     try:
         item = _table_resource(pkg, name)
-        raw, schema = pkg.read(item.relpath), _schema(pkg, item.res)
-        parsed = pkg.table(name) if name in pkg.tabular() else None
-        if parsed is not None and not parsed.problems and frame_is_canonical(
-                raw, [c.split("\0")[0] for c in parsed.frame.columns], parsed.frame, schema):
-            return ""  # proven from the frame the validator already parsed
-        if is_canonical(raw, item.relpath, schema):
-            return ""  # proven in one streaming pass; anything else is diagnosed below
+        parsed = pkg.table(name)
+        if not parsed.problems and frame_is_canonical(pkg.read(item.relpath), parsed.frame,
+                                                      _schema(pkg, item.res)):
+            return ""  # proven from the frame the validator already parsed; otherwise diagnosed below
         raw, table = _read_csv(pkg, item.relpath)
         want = _canonical(pkg, item, table)
     except CouldNotRun as exc:
