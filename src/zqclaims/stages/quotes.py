@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pandas as pd
-
 from ..findings import Finding
 from ..package import Package
 from ..spans import SPAN_RESOURCES, all_spans, article_texts
-from ..textnorm import to_simplified_all
+from ..textnorm import to_simplified
 
 ID = "quotes"
 CHECKS = {
@@ -49,7 +47,7 @@ def run(pkg: Package) -> Iterator[Finding]:
         if name not in pkg.resources or "quote_zh_hans" not in pkg.frame(name).columns:
             continue
         df = pkg.frame(name)
-        derived = pd.Series(to_simplified_all(df[col].tolist()), index=df.index, dtype=object)
+        derived = df[col].map(to_simplified)
         for row in df.index[df["quote_zh_hans"] != derived]:
             yield Finding(pkg.path_of(name), int(row), "quote_zh_hans", "quote-zh-hans",
                           f"expected {derived[row]!r}", "quote_zh_hans is derived: run 'zqclaims fmt'")
