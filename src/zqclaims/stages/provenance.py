@@ -3,7 +3,6 @@ in articles.csv and in the descriptor, and its recorded character count."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
 from ..findings import Finding
@@ -35,8 +34,7 @@ def run(pkg: Package) -> Iterator[Finding]:
                       f"text resource '{path}' has no row in articles.csv",
                       "add the article to articles.csv or remove the resource")
     measured: dict[str, tuple[str, int]] = {}  # path -> (sha256, characters), each text measured once
-    for row, rec in df.iterrows():
-        path = rec.get("text_path", "")
+    for row, path, sha, char_count in zip(df.index, df["text_path"], df["sha256"], df["char_count"]):
         res = by_path.get(path)
         if res is None:
             yield Finding(table, int(row), "text_path", "provenance-unlisted-text",
@@ -44,9 +42,10 @@ def run(pkg: Package) -> Iterator[Finding]:
                           "add a resource of type 'text' with this path, then run 'zqclaims fmt'")
             continue
         try:
-            if path not in measured:
+            if path not in measured:  # the digest is shared with the release stage (Package.digest)
                 data = pkg.read(path, limits.MAX_TEXT_BYTES)
-                measured[path] = (hashlib.sha256(data).hexdigest(), len(data.decode("utf-8", errors="replace")))
+                measured[path] = (pkg.digest(path, limits.MAX_TEXT_BYTES),
+                                  len(data.decode("utf-8", errors="replace")))
         except (UnsafePath, TooLarge):
             continue  # the descriptor and limits stages report these
         except CouldNotRun as exc:
@@ -54,14 +53,14 @@ def run(pkg: Package) -> Iterator[Finding]:
                           "restore the archived text from the release; texts are evidence")
             continue
         digest, chars = measured[path]
-        if digest != rec.get("sha256"):
+        if digest != sha:
             yield Finding(table, int(row), "sha256", "provenance-hash",
-                          f"{path} has sha256 {digest}, articles.csv records {rec.get('sha256')}", HINT_EVIDENCE)
-        if str(res.get("hash", "")).removeprefix("sha256:") != rec.get("sha256"):
+                          f"{path} has sha256 {digest}, articles.csv records {sha}", HINT_EVIDENCE)
+        if str(res.get("hash", "")).removeprefix("sha256:") != sha:
             yield Finding(table, int(row), "sha256", "provenance-descriptor-hash",
                           f"datapackage.json records {res.get('hash')} for {path}",
                           "check that the text is intact (compare with the release) before refreshing the descriptor with 'zqclaims fmt'")
-        if str(chars) != rec.get("char_count"):
+        if str(chars) != char_count:
             yield Finding(table, int(row), "char_count", "provenance-char-count",
-                          f"{path} has {chars} characters, articles.csv records {rec.get('char_count')}",
+                          f"{path} has {chars} characters, articles.csv records {char_count}",
                           HINT_EVIDENCE)

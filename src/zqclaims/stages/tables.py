@@ -75,11 +75,10 @@ def run(pkg: Package) -> Iterator[Finding]:
         if problem:
             yield Finding(pkg.path_of(name), None, "", "table-not-canonical", problem,
                           "run 'zqclaims fmt' to rewrite the file in canonical form")
-        if pkg.__dict__.get("_defer_frictionless"):  # a validate() run: the parsed frame is all that is needed
-            try:
-                pkg.forget(pkg.path_of(name))
-            except (CouldNotRun, UnsafePath, TooLarge):
-                pass  # reported by the stages that read it
+        try:  # from here on the parsed frame is all that is needed (the digest is kept)
+            pkg.forget(pkg.path_of(name))
+        except (CouldNotRun, UnsafePath, TooLarge):
+            pass  # reported by the stages that read it
 
 
 def frictionless(pkg: Package) -> Iterator[Finding]:
