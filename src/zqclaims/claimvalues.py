@@ -14,13 +14,9 @@ import pandas as pd
 from .numbers import cell_fraction, interval, parse_value
 from .package import Package
 
-#: Columns of :func:`claim_numbers`, one row per claims row (indexed like the claims frame).
-COLUMNS = ["claim_id", "u_base", "u_mult", "kind", "value_f", "mult_f", "lo", "lo_inc", "hi", "hi_inc", "readable",
-           "qualified"]
-
-
 def claim_numbers(pkg: Package) -> pd.DataFrame:
-    """Every claim joined with its unit and indicator kind, with exact numbers:
+    """One row per claims row (indexed like the claims frame): claim_id, the unit's base
+    and multiplier cell (``u_base``, ``u_mult``) and the indicator ``kind``, with exact numbers:
     ``value_f`` (the value), ``mult_f`` (the unit's multiplier), the interval
     (``lo``, ``lo_inc``, ``hi``, ``hi_inc``; ``hi`` None when unbounded).
     ``readable`` is False where value or multiplier cannot be read; ``qualified``

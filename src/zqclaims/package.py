@@ -300,23 +300,16 @@ class Package:
                     return over("limit-rows", f"more than {limits.MAX_CELLS:,} cells ({count:,} rows of {width} "
                                 "columns), over the limit", "a resource this large is not validated; split it")
                 if len(rows) == CHUNK:
-                    chunk = _chunk(rows, labels, width, starts[-len(rows):])
-                    if isinstance(chunk, int):
-                        return over("limit-cell-length", f"a cell on line {chunk} has over "
-                                    f"{limits.MAX_CELL_CHARS:,} characters", "shorten the cell; long text belongs "
-                                    "in a note of reasonable length", chunk)
-                    chunks.append(chunk)
-                    rows = []
+                    chunks.append(_chunk(rows, labels, width, starts))
+                    rows, starts = [], []
+            chunks.append(_chunk(rows, labels, width, starts))
         except csv.Error as exc:
             return over("limit-cell-length", f"line {reader.line_num}: {exc}",
                         f"a cell is over {limits.MAX_CELL_CHARS:,} characters or the quoting is broken; fix the row",
                         reader.line_num)
-        chunk = _chunk(rows, labels, width, starts[len(starts) - len(rows):])
-        if isinstance(chunk, int):
-            return over("limit-cell-length", f"a cell on line {chunk} has over "
-                        f"{limits.MAX_CELL_CHARS:,} characters", "shorten the cell; long text belongs in a note "
-                        "of reasonable length", chunk)
-        chunks.append(chunk)
+        except _LongCell as exc:
+            return over("limit-cell-length", f"a cell on line {exc.line} has over {limits.MAX_CELL_CHARS:,} "
+                        "characters", "shorten the cell; long text belongs in a note of reasonable length", exc.line)
         df = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
         return Table(df, [])
 
@@ -389,9 +382,17 @@ CHUNK = 20_000
 SHARED_CELL_CHARS = 16
 
 
-def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[int]) -> pd.DataFrame | int:
+class _LongCell(Exception):
+    """A cell over the limit, on the line its record starts."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[int]) -> pd.DataFrame:
     """Rows as a frame of strings indexed by start line, short rows padded and long ones cut
-    to the header (the tables stage reports both); or the start line of a cell over the limit."""
+    to the header (the tables stage reports both). Raises :class:`_LongCell`."""
     body = [r if len(r) == width else (r + [""] * width)[:width] for r in rows]
     if not width:
         df = pd.DataFrame(index=range(len(body)))
@@ -400,7 +401,7 @@ def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[in
         for j, cells in enumerate(zip(*body) if body else [()] * width):
             longest = max(map(len, cells), default=0)
             if longest > limits.MAX_CELL_CHARS:
-                return starts[next(i for i, c in enumerate(cells) if len(c) > limits.MAX_CELL_CHARS)]
+                raise _LongCell(starts[next(i for i, c in enumerate(cells) if len(c) > limits.MAX_CELL_CHARS)])
             column = np.array(cells, dtype=object)
             if longest <= SHARED_CELL_CHARS and len(column):
                 codes, uniques = pd.factorize(column)  # one object per distinct short value
