@@ -80,15 +80,19 @@ def claim_intervals(pkg: Package) -> pd.DataFrame:
     nums = claim_numbers(pkg)
     nums = nums[~nums["claim_id"].duplicated()]
     ok = (nums["readable"] & nums["qualified"]).to_numpy(dtype=bool)
-    lo, hi = nums["lo"].to_numpy(), nums["hi"].to_numpy()
+    hi = nums["hi"].to_numpy()
+    unbounded = pd.isna(hi)  # None: no upper bound (rows that are not ok are masked below)
+    point = np.full(len(nums), NAN, dtype=object)
+    point[ok] = nums["value_f"].to_numpy()[ok] * nums["mult_f"].to_numpy()[ok]  # Fractions, elementwise
     out = pd.DataFrame({
-        "lo": [x if k else NAN for x, k in zip(lo, ok)],
-        "lo_inc": [bool(x) if k else False for x, k in zip(nums["lo_inc"].to_numpy(), ok)],
-        "hi": [(INF if x is None else x) if k else NAN for x, k in zip(hi, ok)],
-        "hi_inc": [(True if x is None else bool(i)) if k else False
-                   for x, i, k in zip(hi, nums["hi_inc"].to_numpy(), ok)],
-        "point": [v * m if k else NAN for v, m, k in zip(nums["value_f"].to_numpy(), nums["mult_f"].to_numpy(), ok)],
-    }, index=nums["claim_id"].to_numpy(), dtype=object)
+        "lo": np.where(ok, nums["lo"].to_numpy(), NAN),
+        "lo_inc": ok & nums["lo_inc"].to_numpy(dtype=bool),
+        "hi": np.where(ok, np.where(unbounded, INF, hi), NAN),
+        "hi_inc": ok & (unbounded | nums["hi_inc"].to_numpy(dtype=bool)),
+        "point": point,
+    }, index=nums["claim_id"].to_numpy())
+    for col in ("lo", "hi", "point"):
+        out[col] = out[col].astype(object)
     out["unit_base"] = nums["u_base"].to_numpy()
     return out
 
