@@ -54,19 +54,17 @@ def probe(package_dir: str) -> None:
 
 
 def run_with_usage(cmd: list[str]) -> dict:
-    """Run ``cmd`` with os.wait4 so its own resource usage is known."""
-    start = time.perf_counter()
-    pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=[
-        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 2, str(_errfile()), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)])
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - start
+    """Run ``cmd`` with os.wait4 so its own resource usage is known (stderr is kept, stdout dropped)."""
+    with tempfile.NamedTemporaryFile(prefix="zqclaims-bench-", suffix=".err") as err:
+        start = time.perf_counter()
+        pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
+        _, status, usage = os.wait4(pid, 0)
+        wall = time.perf_counter() - start
+        stderr = Path(err.name).read_text("utf-8", "replace")
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
-            "code": os.waitstatus_to_exitcode(status), "stderr": _errfile().read_text("utf-8", "replace")}
-
-
-def _errfile() -> Path:
-    return Path(tempfile.gettempdir()) / f"zqclaims-bench-{os.getpid()}.err"
+            "code": os.waitstatus_to_exitcode(status), "stderr": stderr}
 
 
 def summary(values: list[float]) -> dict:
