@@ -11,7 +11,7 @@ from zqclaims import background, guard
 from zqclaims.findings import Finding, Report
 from zqclaims.validate import validate
 
-from .conftest import ROOT, copy_package
+from .conftest import copy_package
 
 pytestmark = pytest.mark.skipif(not background.parallel(), reason="needs os.fork and two cores")
 

@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 
 from zqclaims import guard, limits
-from zqclaims.validate import validate
 
-from .conftest import ROOT, copy_package, run
+from .conftest import ROOT, run
 
 EVENTS: list[tuple[str, str]] = []
 _RECORDING = {"on": False}
