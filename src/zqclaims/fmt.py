@@ -1,6 +1,7 @@
 """Canonical form: rewrite CSVs (UTF-8, LF, sorted by primary key, minimal
-quoting), derive quote_zh_hans, fill empty sha256/char_count cells of new
-articles, and refresh hashes and byte counts in the descriptor.
+quoting), derive quote_zh_hans, claims.fact_id and resources/facts.csv, fill
+empty sha256/char_count cells of new articles, and refresh hashes and byte
+counts in the descriptor.
 
 Safety rules (the package directory is untrusted input):
 
@@ -37,7 +38,9 @@ __all__ = ["REPAIRED", "Refused", "canonical_csv", "canonical_problem", "format_
 ARTICLES_CSV = "resources/articles.csv"
 #: Check ids whose findings fmt repairs (so they never stop it).
 REPAIRED = frozenset({"table-hash-count", "table-byte-count", "table-not-canonical", "quote-zh-hans",
-                      "provenance-descriptor-hash"})
+                      "provenance-descriptor-hash", "fact-id", "facts-derived"})
+#: The derived resource fmt writes whole (it may not exist yet).
+FACTS = "facts"
 #: Findings about a cell that fmt fills (an empty sha256/char_count of a new article) or derives
 #: (quote_zh_hans); they do not stop fmt when they name exactly such a cell.
 _FILLABLE = frozenset({"provenance-hash", "provenance-char-count", "table-constraint-error", "table-type-error"})
@@ -106,6 +109,15 @@ def _schema(pkg: Package, res: dict) -> dict:
 def _read_csv(pkg: Package, relpath: str) -> tuple[bytes, Table]:
     raw = pkg.read(relpath)  # cached: the tables stage's canonical check reuses the validator's read
     return raw, read_table(raw, relpath)
+
+
+def _read_derived(pkg: Package, relpath: str) -> tuple[bytes, Table]:
+    """A derived table that fmt writes whole: read if present, else empty (fmt creates it)."""
+    if not (pkg.root / relpath).exists() and not (pkg.root / relpath).is_symlink():
+        from . import facts
+
+        return b"", Table(list(facts.COLUMNS), [], [])
+    return _read_csv(pkg, relpath)
 
 
 # -- what is a text, what is a table ---------------------------------------
@@ -287,6 +299,38 @@ def _derive_simplified(relpath: str, table: Table, col: str) -> set[tuple[str, i
     return changed
 
 
+def _frame(table: Table):
+    import pandas as pd
+
+    return pd.DataFrame(table.body, columns=table.header, dtype=object).fillna("") if table.body else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in table.header})
+
+
+def _derive_facts(tables: dict[str, _Resource], parsed: dict[str, tuple[bytes, Table]]) -> set[tuple[str, int, str]]:
+    """Set claims.fact_id and rebuild facts.csv from claims and same_fact relations
+    (:mod:`zqclaims.facts`). Returns the (file, line, column) of each claims cell changed."""
+    from . import facts
+
+    need = {"claims": facts.CLAIM_COLUMNS, "relations": ["relation_id", "relation_type"],
+            "relation_members": ["relation_id", "claim_id"]}
+    if any(name not in parsed or not set(cols) <= set(parsed[name][1].header) for name, cols in need.items()):
+        return set()
+    claims = parsed["claims"][1]
+    frame = _frame(claims)
+    first = facts.first_claims(frame, _frame(parsed["relations"][1]), _frame(parsed["relation_members"][1]))
+    changed: set[tuple[str, int, str]] = set()
+    if "fact_id" in claims.header:
+        col = claims.header.index("fact_id")
+        for row, line, want in zip(claims.body, claims.lines, facts.fact_of(first)):
+            if row[col] != want:
+                row[col] = want
+                changed.add((tables["claims"].relpath, line, "fact_id"))
+    if FACTS in parsed:
+        table = facts.facts_table(frame, first)
+        parsed[FACTS] = (parsed[FACTS][0], Table(list(facts.COLUMNS), table.to_numpy().tolist(), []))
+    return changed
+
+
 # -- the plan --------------------------------------------------------------
 
 @dataclass
@@ -305,13 +349,14 @@ def _plan(pkg: Package) -> _Plan:
     items = _resources(pkg, texts)
     tables = {r.res["name"] if isinstance(r.res.get("name"), str) else f"#{r.index}": r
               for r in items if r.is_table}
-    parsed = {name: _read_csv(pkg, item.relpath) for name, item in tables.items()}
+    parsed = {name: (_read_derived if name == FACTS else _read_csv)(pkg, item.relpath) for name, item in tables.items()}
     derived: set[tuple[str, int, str]] = set()
     if "articles" in tables:
         derived |= _fill_article_hashes(pkg, tables["articles"].relpath, parsed["articles"][1])
     for name, col in SPAN_RESOURCES.items():
         if name in parsed:
             derived |= _derive_simplified(tables[name].relpath, parsed[name][1], col)
+    derived |= _derive_facts(tables, parsed)
     new: dict[Path, bytes] = {}
     for name, item in tables.items():
         raw, table = parsed[name]

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import (coverage, descriptor, expectations, limits, provenance, quotes, records,
-               relations, release, tables, values)
+from . import (coverage, descriptor, expectations, facts, limits, provenance, quotes, records,
+               relations, release, tables, terms, values)
 
 #: Stages in the order they run. ``descriptor`` and ``limits`` gate the rest:
 #: when the descriptor is unsafe or a file is over a bound, the data stages are
 #: skipped; ``release`` (the comparison with the release) always runs.
 STAGES: list[ModuleType] = [descriptor, limits, tables, records, expectations, provenance,
-                            quotes, values, coverage, relations, release]
+                            quotes, values, coverage, relations, facts, terms, release]
 
 
 def all_checks() -> dict[str, str]:

@@ -1,10 +1,13 @@
 """Stage ``quotes``: every quoted span equals the archived text at its
-offsets, and every ``quote_zh_hans`` is the derived Simplified form."""
+offsets, every ``quote_zh_hans`` is the derived Simplified form, and every
+event's date is written in its quote or derived by a named rule
+(:mod:`zqclaims.dates`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import dates
 from ..findings import Finding
 from ..package import Package
 from ..spans import SPAN_RESOURCES, all_spans, article_texts
@@ -14,8 +17,11 @@ ID = "quotes"
 CHECKS = {
     "quote-mismatch": "a quote (claims, events), text (exclusions) or item (relation_members) is not the archived text at its offsets",
     "quote-unknown-article": "a span names an article with no readable archived text",
-    "quote-zh-hans": "quote_zh_hans is not the quote in Simplified script with inserted pinyin removed",
+    "quote-zh-hans": "quote_zh_hans is not the quote in Simplified script with inserted pinyin and markup removed",
+    "event-date-untraced": "an event's date is neither written in its quote nor derived by the date_rule it names",
 }
+EVENT_COLUMNS = {"events": ["event_id", "article_id", "quote_zh_hans", "date", "date_rule", "date_source"],
+                 "articles": ["article_id", "published"]}
 
 
 def run(pkg: Package) -> Iterator[Finding]:
@@ -51,6 +57,37 @@ def run(pkg: Package) -> Iterator[Finding]:
         for row in df.index[df["quote_zh_hans"] != derived]:
             yield Finding(pkg.path_of(name), int(row), "quote_zh_hans", "quote-zh-hans",
                           f"expected {derived[row]!r}", "quote_zh_hans is derived: run 'zqclaims fmt'")
+    if not pkg.lacks(EVENT_COLUMNS):
+        yield from _event_dates(pkg, texts)
+
+
+def _event_dates(pkg: Package, texts: dict[str, str]) -> Iterator[Finding]:
+    events = pkg.frame("events")
+    path = pkg.path_of("events")
+    published = dict(zip(pkg.frame("articles")["article_id"], pkg.frame("articles")["published"]))
+    by_id = dict(zip(events["event_id"], events["date"]))
+    for line, rec in zip(events.index, events[EVENT_COLUMNS["events"]].itertuples(index=False)):
+        date = dates.parts(rec.date)
+        if date is None or (rec.date_rule and rec.date_rule not in dates.RULES):
+            continue  # a malformed date or an unknown rule is a table-constraint-error
+        problem = ""
+        missing = dates.missing_in_quote(rec.quote_zh_hans, date, rec.date_rule)
+        if missing:
+            problem = f"the quote does not write the {' or the '.join(missing)} of {rec.date}"
+        elif rec.date_rule == "publication_year":
+            year = str(published.get(rec.article_id, ""))[:4]
+            if year != str(date[0]):
+                problem = (f"date_rule publication_year, but article {rec.article_id} was published in "
+                           f"{year or 'an unknown year'}, not {date[0]}")
+        elif rec.date_rule == "context_year" and not dates.year_written(texts.get(rec.article_id, ""), date[0]):
+            problem = f"date_rule context_year, but article {rec.article_id} does not write the year {date[0]}"
+        elif rec.date_rule == "same_date_as" and by_id.get(rec.date_source) != rec.date:
+            problem = (f"date_rule same_date_as {rec.date_source or '(no date_source)'}, whose date is "
+                       f"{by_id.get(rec.date_source, 'unknown')}, not {rec.date}")
+        if problem:
+            yield Finding(path, int(line), "date", "event-date-untraced", problem,
+                          "quote the words that give the date, or name the date_rule that derives it "
+                          "(README: event dates)")
 
 
 def _clip(text: str, length: int | None = None, width: int = 60) -> str:
