@@ -5,12 +5,14 @@
 Copy k (1..N) of every article gets a new ``article_id`` (``<id>-k<k>``; copy 1
 keeps the original), and every claim, event, exclusion and relation id is
 renumbered consistently in every CSV (ids are zero-padded to the width the
-corpus needs, so text order is id order). Each copy's text gets one appended
+corpus needs, so text order is id order). Entities are copied too (``<id>-k<k>``,
+name_zh suffixed ``（k<k>）``), so each copy's figures are facts of their own
+subjects rather than a repeat of copy 1's facts. Each copy's text gets one appended
 line of Latin letters (no digit, no Chinese numeral), so the texts differ and
 every offset still points at the same characters; hashes, sizes and character
 counts are refreshed. The result validates clean with ``zqclaims validate`` and
-with ``frictionless validate``. Vocabulary tables (entities, indicators, units)
-are shared by all copies. Not part of the package: a tool for measuring it.
+with ``frictionless validate``. Vocabulary tables (entities, indicators, scopes,
+units, glossary) are shared by all copies. Not part of the package: a tool for measuring it.
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ from zqclaims import csvcanon
 
 #: Id columns per table and the prefix of the ids they hold.
 ID_PREFIX = {"claim_id": "C", "event_id": "E", "exclusion_id": "X", "relation_id": "R"}
-#: Free-text columns whose mentions of ids are rewritten with the ids.
-PROSE = ("note", "statement_en")
-PER_ARTICLE = ("claims", "events", "exclusions")
-SHARED = ("entities", "indicators", "units")
-_ID = re.compile(r"\b([CEXR])([0-9]{4,})\b")
+#: Other columns whose ids are rewritten: fact ids (F + the digits of a claim id), lists of
+#: claim ids, references to events, and free text that mentions ids.
+ID_TEXT = ("fact_id", "claim_ids", "date_source", "note", "statement_en")
+PER_ARTICLE = ("claims", "facts", "events", "exclusions")
+SHARED = ("indicators", "scopes", "units", "glossary")
+#: Columns holding entity ids: copy k >= 2 has entities of its own (``<id>-k<k>``, Chinese
+#: name suffixed), so that its figures are different facts, not collisions with copy 1's.
+ENTITY_COLUMNS = ("entity_id", "parent_id", "subject_id")
+_ID = re.compile(r"\b([CEFXR])([0-9]{4,})\b")
 
 
 def _letters(k: int) -> str:
@@ -58,9 +64,10 @@ def build(n: int, src: Path, out: Path) -> None:
     data = {name: _read_csv(src / res["path"]) for name, res in tables.items()}
     rows = {name: [dict(zip(h, r)) for r in body] for name, (h, body) in data.items()}
     counts = {}  # the highest number of each prefix: copy k adds (k - 1) × it
-    for name in (*PER_ARTICLE, "relations"):
+    for name in ("claims", "events", "exclusions", "relations"):
         col = data[name][0][0]
         counts[ID_PREFIX[col]] = max(int(r[col][1:]) for r in rows[name])
+    counts["F"] = counts["C"]  # a fact is named after its first claim
     width = max(4, len(str(max(counts.values()) * n)))
 
     def article_id(orig: str, k: int) -> str:
@@ -104,17 +111,29 @@ def build(n: int, src: Path, out: Path) -> None:
                        bytes=len(raw))
             res["description"] = res["description"].replace(art["article_id"], aid)
             new_text_res.append(res)
+        for r in rows["entities"]:
+            r = dict(r)
+            if k > 1:
+                r["name_zh"] = f"{r['name_zh']}（k{k}）"
+                for col in ENTITY_COLUMNS:
+                    if r.get(col):
+                        r[col] = f"{r[col]}-k{k}"
+            result["entities"].append(r)
         for name in (*PER_ARTICLE, "relations", "relation_members"):
             for r in rows[name]:
                 r = dict(r)
+                if k > 1 and r.get("subject_id"):
+                    r["subject_id"] = f"{r['subject_id']}-k{k}"
                 for col, prefix in ID_PREFIX.items():
                     if r.get(col):
                         r[col] = _ID.sub(fix, r[col])
                 if r.get("article_id"):
                     r["article_id"] = article_id(r["article_id"], k)
-                for col in PROSE:
+                for col in ID_TEXT:
                     if r.get(col):
                         r[col] = _ID.sub(fix, r[col])
+                if r.get("article_ids"):
+                    r["article_ids"] = " ".join(article_id(a, k) for a in r["article_ids"].split(" "))
                 result[name].append(r)
 
     for name, res in tables.items():
