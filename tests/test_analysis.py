@@ -114,3 +114,73 @@ def test_counts_in_changelog_are_the_data() -> None:
             "glossary terms": len(read("glossary")), "entities": len(read("entities"))}
     stated = {k: int(v.replace(",", "")) for v, k in re.findall(r"([0-9,]+) ([a-z ]+?)(?:,|$)", line.group(1))}
     assert stated == want
+
+
+def _drop_relation(root, relation_id: str) -> None:
+    for name in ("relations", "relation_members"):
+        path = root / "resources" / f"{name}.csv"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        path.write_text("\n".join(x for x in lines if not x.startswith(relation_id + ",")), encoding="utf-8")
+
+
+def test_fmt_derives_fact_ids_and_facts_from_same_fact_relations(pkg) -> None:
+    """Remove the same_fact relation of the two 62.43 bn mentions: fmt gives C0100 a fact of its own,
+    and validation then reports the two facts that share every dimension."""
+    from zqclaims import fmt, package
+    from zqclaims.validate import validate
+
+    _drop_relation(pkg, "R0021")
+    changed = fmt.format_package(package.load(pkg), force=True)
+    assert {"resources/claims.csv", "resources/facts.csv"} <= set(changed)
+    claims = pd.read_csv(pkg / "resources/claims.csv", dtype=str, keep_default_na=False).set_index("claim_id")
+    assert claims.at["C0100", "fact_id"] == "F0100"
+    facts = pd.read_csv(pkg / "resources/facts.csv", dtype=str, keep_default_na=False).set_index("fact_id")
+    assert facts.at["F0094", "mentions"] == "1" and facts.at["F0100", "claim_ids"] == "C0100"
+    report = validate(pkg)
+    assert [(f.check_id, f.key) for f in report.sorted()] == [("fact-key-collision", "claim_id C0100")]
+
+
+def test_fmt_recreates_a_missing_facts_table(pkg) -> None:
+    from zqclaims import fmt, package
+
+    want = (pkg / "resources/facts.csv").read_bytes()
+    (pkg / "resources/facts.csv").unlink()
+    fmt.format_package(package.load(pkg), force=True)
+    assert (pkg / "resources/facts.csv").read_bytes() == want
+
+
+def _claims(rows: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:
+    """(claim_id, lower, lower_inclusive, upper, upper_inclusive) rows of one subject."""
+    base = dict(article_id="a", statement_en="s.", subject_id="x", indicator_id="i", scope="", modality="actual",
+                period_start="", period_end="", unit_base="count", value_base="1")
+    return pd.DataFrame([dict(base, claim_id=c, lower=lo, lower_inclusive=li, upper=hi, upper_inclusive=hu)
+                         for c, lo, li, hi, hu in rows])
+
+
+@pytest.mark.parametrize("rows, want", [
+    # 约 10 (9.5-10.5) and 超 10 (more than 10, unbounded): (10, 10.5]
+    ([("C0001", "9.5", "true", "10.5", "true"), ("C0002", "10", "false", "", "")], ("10", "false", "10.5", "true")),
+    # both unbounded above: the greater lower bound, inclusive only if every mention at it is
+    ([("C0001", "50", "true", "", ""), ("C0002", "50.0", "false", "", "")], ("50", "false", "", "")),
+    # bounds that touch at an excluded point do not meet: the interval is left empty
+    ([("C0001", "1", "true", "2", "false"), ("C0002", "2", "true", "3", "true")], ("", "", "", "")),
+    # an unreadable bound leaves it empty rather than guessing
+    ([("C0001", "x", "true", "2", "true"), ("C0002", "1", "true", "3", "true")], ("", "", "", "")),
+])
+def test_a_facts_interval_is_the_intersection_of_its_mentions(rows, want) -> None:
+    claims = _claims(rows)
+    relations = pd.DataFrame({"relation_id": ["R0001"], "relation_type": ["same_fact"]})
+    members = pd.DataFrame({"relation_id": ["R0001"] * len(rows), "claim_id": claims["claim_id"]})
+    table = factlib.facts_table(claims, factlib.first_claims(claims, relations, members))
+    assert list(table.index) == ["F0001"]
+    assert tuple(table.loc["F0001", ["lower", "lower_inclusive", "upper", "upper_inclusive"]]) == want
+    assert table.at["F0001", "claim_ids"] == " ".join(claims["claim_id"])
+
+
+def test_facts_are_connected_through_chains_of_relations_and_wide_ids() -> None:
+    ids = ["C9999", "C10000", "C0005", "C0007"]
+    claims = _claims([(c, "1", "true", "1", "true") for c in ids])
+    relations = pd.DataFrame({"relation_id": ["R1", "R2", "R3"], "relation_type": ["same_fact", "same_fact", "subset"]})
+    members = pd.DataFrame({"relation_id": ["R1", "R1", "R2", "R2", "R3", "R3"],
+                            "claim_id": ["C10000", "C9999", "C10000", "C0005", "C0005", "C0007"]})
+    assert list(factlib.fact_ids(claims, relations, members)) == ["F0005", "F0005", "F0005", "F0007"]

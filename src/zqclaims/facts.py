@@ -76,15 +76,35 @@ def fact_ids(claims: pd.DataFrame, relations: pd.DataFrame, members: pd.DataFram
     return fact_of(first_claims(claims, relations, members))
 
 
-def _bounds(cells: pd.Series) -> pd.Series:
-    """Number cells as Fractions, parsed once per distinct cell; None where unreadable."""
-    out: dict[str, Fraction | None] = {}
-    for cell in pd.unique(cells):
+def _ranks(lower: pd.Series, upper: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Both bound columns as integer ranks in one exact order (each distinct cell parsed to a
+    Fraction once, then sorted once), so that group maxima and minima are integer group-bys.
+    An unreadable cell is -1; an empty upper is unbounded."""
+    values: dict[str, Fraction] = {}
+    for cell in pd.unique(pd.concat([lower, upper], ignore_index=True)):
         try:
-            out[cell] = cell_fraction(cell)
+            values[cell] = cell_fraction(cell)
         except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
-            out[cell] = None
-    return cells.map(out)
+            continue
+    order = {cell: i for i, cell in enumerate(sorted(values, key=values.__getitem__))}
+    rank = {cell: order[cell] for cell in values}
+    # equal numbers written differently ('70', '70.0') share the rank of the first in order
+    ordered = sorted(values, key=values.__getitem__)
+    for prev, cell in zip(ordered, ordered[1:]):
+        if values[cell] == values[prev]:
+            rank[cell] = rank[prev]
+    return (lower.map(rank).fillna(-1).astype("int64"), upper.map(rank).fillna(-1).astype("int64"))
+
+
+def _joined(df: pd.DataFrame, column: str, index: pd.Index) -> pd.Series:
+    """The column's cells of each fact joined by spaces, in row order; a fact of one row
+    takes its cell as it is (only facts of several rows are grouped in Python)."""
+    size = df.groupby("fact_id", sort=False)[column].transform("size")
+    out = df.loc[size == 1].set_index("fact_id")[column]
+    many = df.loc[size > 1]
+    if len(many):
+        out = pd.concat([out, many.groupby("fact_id", sort=False)[column].agg(" ".join)])
+    return out.reindex(index)
 
 
 def facts_table(claims: pd.DataFrame, first: pd.Series) -> pd.DataFrame:
@@ -94,52 +114,41 @@ def facts_table(claims: pd.DataFrame, first: pd.Series) -> pd.DataFrame:
     df = df[~df["claim_id"].duplicated()]  # a repeated id is a table-primary-key finding
     df["rank"] = id_order(df["claim_id"]).to_numpy()
     df = df.sort_values("rank", kind="stable")
-    groups = df.groupby("fact_id", sort=False)
     rep = df[df["claim_id"] == df["first"]].set_index("fact_id")
     out = rep[["first", *DIMENSIONS, "value_base", "statement_en"]].copy()
+    fact = df["fact_id"]
 
-    lo, hi = _bounds(df["lower"]), _bounds(df["upper"])
-    readable = lo.notna() & (hi.notna() | (df["upper"] == ""))
-    lo_v = lo.where(readable, Fraction(0))
-    hi_v = hi.where(df["upper"] != "", None).where(readable, None)
+    lo, hi = _ranks(df["lower"], df["upper"])
+    unbounded = df["upper"] == ""
+    readable = (lo >= 0) & ((hi >= 0) | unbounded)
     # The intersection: the greatest lower bound (inclusive only if every mention at it
-    # is), the least upper bound (likewise; empty upper = unbounded).
-    lo_max = lo_v.groupby(df["fact_id"]).transform("max")
-    at_lo = lo_v == lo_max
-    lo_inc = ((df["lower_inclusive"] == "true") | ~at_lo).groupby(df["fact_id"]).all()
-    lo_cell = df["lower"][at_lo].groupby(df["fact_id"][at_lo]).first()
-    bounded = hi_v.notna()
-    hi_min = hi_v[bounded].groupby(df["fact_id"][bounded]).transform("min")
-    at_hi = pd.Series(False, index=df.index)
-    at_hi[bounded] = hi_v[bounded] == hi_min
-    hi_inc = ((df["upper_inclusive"] == "true") | ~at_hi).groupby(df["fact_id"]).all()
-    hi_cell = df["upper"][at_hi].groupby(df["fact_id"][at_hi]).first()
-    lo_num = lo_v.groupby(df["fact_id"]).max()
-    hi_num = hi_v[bounded].groupby(df["fact_id"][bounded]).min().reindex(out.index)
-    hi_cell = hi_cell.reindex(out.index).fillna("")
-    hi_inc_cell = pd.Series("", index=out.index).where(hi_cell == "", hi_inc.reindex(out.index).map(_flag))
-    known = readable.groupby(df["fact_id"]).all().reindex(out.index)
-    meets = pd.Series([_meets(a, ai, b, bi) for a, ai, b, bi in
-                       zip(lo_num.reindex(out.index), lo_inc.reindex(out.index), hi_num, hi_inc.reindex(out.index))],
-                      index=out.index, dtype=bool)
-    ok = known & meets  # mentions that do not meet (a violated same_fact) leave the interval empty
+    # is), the least upper bound (likewise; an empty upper is unbounded).
+    lo_max = lo.groupby(fact).transform("max")
+    at_lo = lo == lo_max
+    lo_inc = ((df["lower_inclusive"] == "true") | ~at_lo).groupby(fact).all()
+    lo_cell = df["lower"][at_lo].groupby(fact[at_lo]).first()
+    hi_b = hi.where(~unbounded, pd.NA).astype("Int64")
+    hi_min = hi_b.groupby(fact).transform("min")
+    at_hi = (hi_b == hi_min).fillna(False).astype(bool)
+    hi_inc = ((df["upper_inclusive"] == "true") | ~at_hi).groupby(fact).all().reindex(out.index)
+    hi_cell = df["upper"][at_hi].groupby(fact[at_hi]).first().reindex(out.index).fillna("")
+    lo_top = lo_max.groupby(fact).first().reindex(out.index)
+    hi_top = hi_min.groupby(fact).first().reindex(out.index)
+    lo_inc = lo_inc.reindex(out.index)
+    meets = (hi_top.isna() | (lo_top < hi_top) | ((lo_top == hi_top) & lo_inc & hi_inc)).fillna(False).astype(bool)
+    ok = readable.groupby(fact).all().reindex(out.index) & meets
+    # mentions that do not meet (a violated same_fact) or cannot be read leave the interval empty
     out["lower"] = lo_cell.reindex(out.index).where(ok, "")
-    out["lower_inclusive"] = lo_inc.reindex(out.index).map(_flag).where(ok, "")
+    out["lower_inclusive"] = lo_inc.map(_flag).where(ok, "")
     out["upper"] = hi_cell.where(ok, "")
-    out["upper_inclusive"] = hi_inc_cell.where(ok, "")
-    out["mentions"] = groups.size().reindex(out.index).astype(str)
-    out["claim_ids"] = groups["claim_id"].agg(" ".join).reindex(out.index)
-    arts = df.drop_duplicates(["fact_id", "article_id"]).sort_values(["fact_id", "article_id"])
-    out["article_ids"] = arts.groupby("fact_id")["article_id"].agg(" ".join).reindex(out.index)
+    out["upper_inclusive"] = hi_inc.map(_flag).where(ok & (hi_cell != ""), "")
+    out["mentions"] = fact.value_counts().reindex(out.index).astype(str)
+    out["claim_ids"] = _joined(df, "claim_id", out.index)
+    arts = df.drop_duplicates(["fact_id", "article_id"]).sort_values(["fact_id", "article_id"], kind="stable")
+    out["article_ids"] = _joined(arts, "article_id", out.index)
     out.index.name = "fact_id"
     return out.reset_index()[COLUMNS].set_index("fact_id", drop=False)
 
 
 def _flag(value: object) -> str:
     return "true" if bool(value) else "false"
-
-
-def _meets(lo: object, lo_inc: object, hi: object, hi_inc: object) -> bool:
-    if hi is None or (isinstance(hi, float) and pd.isna(hi)):
-        return True
-    return bool(lo < hi or (lo == hi and lo_inc and hi_inc))  # type: ignore[operator]
