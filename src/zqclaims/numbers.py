@@ -139,13 +139,14 @@ def interval(value: str, multiplier: Fraction, unit_base: str, qualifier: str,
     half = precision(value) * multiplier / 2
     tol = max(abs(v) * APPROX, half)
     cap = Fraction(100) if bounded_share else None
+    floor = Fraction(1) if unit_base == "rank" else Fraction(0)  # ranks start at 1 (全球前三: 1 to 3)
     exact_count = unit_base == "count" and multiplier == 1 and v.denominator == 1 and precision(value) == 1
     if qualifier == "exact":
         return (v, True, v, True) if exact_count else (v - half, True, v + half, True)
     if qualifier == "approx":
-        return (max(v - tol, Fraction(0)), True, v + tol if cap is None else min(v + tol, cap), True)
+        return (max(v - tol, floor), True, v + tol if cap is None else min(v + tol, cap), True)
     if qualifier == "nearly":
-        return (max(v - tol, Fraction(0)), True, v, False)
+        return (max(v - tol, floor), True, v, False)
     if qualifier == "more_than":
         return (v, False, cap, cap is not None)
     if qualifier == "at_least":
@@ -153,9 +154,9 @@ def interval(value: str, multiplier: Fraction, unit_base: str, qualifier: str,
     if qualifier == "plus":
         return (v, True, v + leading_unit(value) * multiplier, False)
     if qualifier == "less_than":
-        return (Fraction(0), True, v, False)
+        return (floor, True, v, False)
     if qualifier == "at_most":
-        return (Fraction(0), True, v, True)
+        return (floor, True, v, True)
     raise ValueError(f"unknown qualifier {qualifier!r}")
 
 
