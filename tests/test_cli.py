@@ -16,7 +16,7 @@ def test_shipped_package_is_valid() -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith(
         "valid: all checks passed (descriptor, limits, tables, records, expectations, provenance, quotes, values, "
-        "coverage, relations, release)")
+        "coverage, relations, facts, terms, release)")
 
 
 def test_json_output_is_deterministic_and_has_no_absolute_paths(pkg: Path) -> None:
@@ -33,8 +33,8 @@ def test_json_output_is_deterministic_and_has_no_absolute_paths(pkg: Path) -> No
 
 def test_findings_name_file_row_column_and_hint(pkg: Path) -> None:
     path = pkg / "resources/claims.csv"
-    path.write_bytes(path.read_bytes().replace(b"C0047,2023-hitech-zone-2022-review,605,621,",
-                                               b"C0047,2023-hitech-zone-2022-review,606,622,"))
+    path.write_bytes(path.read_bytes().replace(b"C0047,F0047,2023-hitech-zone-2022-review,605,621,",
+                                               b"C0047,F0047,2023-hitech-zone-2022-review,606,622,"))
     doc = json.loads(run("validate", str(pkg), "--format", "json", "--stage", "quotes").stdout)
     assert doc["findings"] == [{
         "check_id": "quote-mismatch", "field": "quote", "resource": "resources/claims.csv", "line": 48,

@@ -32,8 +32,9 @@ def test_an_n_fold_corpus_validates_clean_and_a_broken_offset_is_reported(tmp_pa
     assert report.findings == []
     claims = out / "resources/claims.csv"
     rows = list(csv.reader(io.StringIO(claims.read_text(encoding="utf-8"), newline="")))
-    victim = next(i for i, r in enumerate(rows) if r[1].endswith("-k3"))
-    rows[victim][2] = str(int(rows[victim][2]) + 1)
+    col = rows[0].index("article_id")
+    victim = next(i for i, r in enumerate(rows) if r[col].endswith("-k3"))
+    rows[victim][col + 1] = str(int(rows[victim][col + 1]) + 1)
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     claims.write_text(buf.getvalue(), encoding="utf-8")
@@ -58,6 +59,8 @@ def test_row_rules_never_pass_a_row_the_validator_rejects() -> None:
             "actual", "target", "count", "CNY", "1/3", "2022-01-01", "2022", "day", "year", "month"]
     checked = rejected = 0
     for name in pkg.tabular():
+        if not pkg.rule_exists(f"schemas/records/{name}.json"):
+            continue  # no row rules for this resource
         rule = pkg.rule_json(f"schemas/records/{name}.json")
         df = pkg.frame(name)
         types = _types(pkg, name)

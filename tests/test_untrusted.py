@@ -299,7 +299,7 @@ def test_weakened_rules_do_not_pass(pkg: Path, weaken: str) -> None:
 
 def test_modified_data_is_checked_with_the_released_rules(pkg: Path) -> None:
     edit_json(pkg / "schemas/claims.schema.json", lambda d: d.pop("foreignKeys"))
-    _set_cell(pkg, "C0047,2023-hitech-zone-2022-review,605,621,", "C0047,no-such-article,605,621,")
+    _set_cell(pkg, "C0047,F0047,2023-hitech-zone-2022-review,605,621,", "C0047,no-such-article,605,621,")
     result, _, _ = invoke("validate", str(pkg), "--format", "json")
     assert {"rules-modified", "table-foreign-key"} <= check_ids(result)
     doc = json.loads(result.stdout)
@@ -398,8 +398,8 @@ def test_data_defects_are_findings_not_crashes(pkg: Path, defect: str) -> None:
         lines = path.read_text(encoding="utf-8").split("\n")
         path.write_text("\n".join(lines[:2] + lines[1:]), encoding="utf-8")
     elif defect in ("inf-char-end", "nan-char-end"):
-        _set_cell(pkg, "C0047,2023-hitech-zone-2022-review,605,621,",
-                  f"C0047,2023-hitech-zone-2022-review,605,{'inf' if defect == 'inf-char-end' else 'NaN'},")
+        _set_cell(pkg, "C0047,F0047,2023-hitech-zone-2022-review,605,621,",
+                  f"C0047,F0047,2023-hitech-zone-2022-review,605,{'inf' if defect == 'inf-char-end' else 'NaN'},")
     elif defect == "bad-kwargs":
         rules = "package"
         edit_json(pkg / "checks/claims.json", lambda d: d["expectations"].append(
@@ -565,7 +565,7 @@ def test_line_numbers_follow_multiline_cells(pkg: Path) -> None:
     cells = lines[i].split(",")
     lines[i] = lines[i].replace(cells[-1], '"first line\nsecond line"', 1) if cells[-1] else lines[i]
     path.write_text("\n".join(lines), encoding="utf-8")
-    _set_cell(pkg, "C0047,2023-hitech-zone-2022-review,605,621,", "C0047,2023-hitech-zone-2022-review,606,622,")
+    _set_cell(pkg, "C0047,F0047,2023-hitech-zone-2022-review,605,621,", "C0047,F0047,2023-hitech-zone-2022-review,606,622,")
     doc = json.loads(run("validate", str(pkg), "--format", "json", "--stage", "quotes").stdout)
     mismatch = next(f for f in doc["findings"] if f["check_id"] == "quote-mismatch")
     editor_line = path.read_text(encoding="utf-8").split("\n").index(

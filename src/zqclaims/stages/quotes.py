@@ -79,7 +79,8 @@ def _event_dates(pkg: Package, texts: dict[str, str]) -> Iterator[Finding]:
             if year != str(date[0]):
                 problem = (f"date_rule publication_year, but article {rec.article_id} was published in "
                            f"{year or 'an unknown year'}, not {date[0]}")
-        elif rec.date_rule == "context_year" and not dates.year_written(texts.get(rec.article_id, ""), date[0]):
+        elif rec.date_rule == "context_year" and rec.article_id in texts \
+                and not dates.year_written(texts[rec.article_id], date[0]):
             problem = f"date_rule context_year, but article {rec.article_id} does not write the year {date[0]}"
         elif rec.date_rule == "same_date_as" and by_id.get(rec.date_source) != rec.date:
             problem = (f"date_rule same_date_as {rec.date_source or '(no date_source)'}, whose date is "
