@@ -184,3 +184,13 @@ def test_facts_are_connected_through_chains_of_relations_and_wide_ids() -> None:
     members = pd.DataFrame({"relation_id": ["R1", "R1", "R2", "R2", "R3", "R3"],
                             "claim_id": ["C10000", "C9999", "C10000", "C0005", "C0005", "C0007"]})
     assert list(factlib.fact_ids(claims, relations, members)) == ["F0005", "F0005", "F0005", "F0007"]
+
+
+def test_a_glossary_the_matcher_cannot_hold_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RE2 refuses a program over its memory bound; the run reports it instead of failing."""
+    from zqclaims import package
+    from zqclaims.stages import terms
+
+    monkeypatch.setattr(terms, "_MAX_MEM", 1 << 10)
+    found = [f.check_id for f in terms.run(package.load(ROOT))]
+    assert found == ["glossary-unusable"]
