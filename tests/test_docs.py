@@ -55,11 +55,21 @@ def test_setup_commands_agree_with_ci() -> None:
     assert "zqclaims validate ." in ci and "zqclaims validate ." in workflow
 
 
-def test_workflow_passes_actionlint() -> None:
+@pytest.mark.parametrize("workflow", ["ci.yml", "release.yml"])
+def test_workflow_passes_actionlint(workflow: str) -> None:
     exe = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
     assert exe, "actionlint is a test dependency (pip install '.[test]')"
-    proc = subprocess.run([exe, str(ROOT / ".github/workflows/ci.yml")], capture_output=True, text=True)
+    proc = subprocess.run([exe, str(ROOT / ".github/workflows" / workflow)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_fails_on_a_broken_workflow(tmp_path: Path) -> None:
+    exe = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    assert exe
+    bad = (ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8").replace("needs: build", "needs: biuld", 1)
+    (tmp_path / "release.yml").write_text(bad, encoding="utf-8")
+    proc = subprocess.run([exe, str(tmp_path / "release.yml")], capture_output=True, text=True)
+    assert proc.returncode != 0
 
 
 def test_versions_agree() -> None:

@@ -135,6 +135,40 @@ def fmt_command(package_dir: str, check: bool, force: bool) -> None:
     sys.exit(EXIT_FINDINGS if check and changed else EXIT_VALID)
 
 
+@main.command("build", context_settings=CONTEXT)
+@click.argument("package_dir", default=".", type=click.Path())
+@click.option("--out", default="dist", show_default=True, type=click.Path(),
+              help="Folder to write into (created; site/ inside it is replaced).")
+@guarded("build")
+def build_command(package_dir: str, out: str) -> None:
+    """Validate PACKAGE_DIR and build what users download into OUT.
+
+    Writes the release zip, SHA256SUMS, a SQLite database with metadata.json
+    for Datasette, an Excel workbook, the validation report and a static site
+    (site/). The same package gives byte-identical files. Refuses (exit 1,
+    nothing written) when validation finds anything. Exit codes: 0 built,
+    1 the package has findings, 2 usage error, 3 could not run, 4 internal error.
+
+    Example: zqclaims build . --out dist && (cd dist && sha256sum -c SHA256SUMS)
+    """
+    try:
+        from . import build as build_mod
+    except ImportError as exc:
+        raise CouldNotRun(f"zqclaims build needs the {exc.name} library, which is not installed",
+                          "install the build extra: pip install 'zqclaims[build]'") from None
+    try:
+        built = build_mod.build(package_dir, out)
+    except build_mod.Refused as exc:
+        emit(render.as_text(exc.report, limits.MAX_FINDINGS_PER_CHECK), err=True)
+        emit("Error: the package has findings, so nothing was built", err=True)
+        emit("Hint: fix the findings above ('zqclaims validate' lists them), then build again", err=True)
+        sys.exit(EXIT_FINDINGS)
+    for name, digest in sorted(built.artifacts.items()):
+        emit(f"{digest}  {name}")
+    emit(f"built {len(built.artifacts)} files, SHA256SUMS and site/ ({len(built.pages)} files) in "
+         f"{render.clean(out)}")
+
+
 @main.command(context_settings=CONTEXT)
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def checks(output: str) -> None:

@@ -38,7 +38,7 @@ def _has_surrogate(s: str) -> bool:
         return True
 
 
-def _summary(report: Report) -> str:
+def release_summary(report: Report) -> str:
     rel = report.release
     if not rel:
         return ""
@@ -79,7 +79,7 @@ def as_text(report: Report, per_check: int = 0) -> str:
                      "(--max-findings 0 shows all)")
     rel = report.release
     if rel:
-        lines.append(f"copy: {_summary(report)}")
+        lines.append(f"copy: {release_summary(report)}")
         for k in ("added", "removed", "modified"):
             for p in rel.get(k, [])[:20]:
                 lines.append(f"    {k}: {clean(p)}")
