@@ -266,3 +266,20 @@ def test_readme_r_snippet(dist: Path, tmp_path: Path) -> None:
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1].strip() == str(len(csv_rows("facts")))
+
+
+def test_sqlite_accepts_children_before_their_parents_and_reports_dangling_keys(tmp_path: Path) -> None:
+    from zqclaims.build import dataset, sqlite
+
+    ds = dataset.load(ROOT)
+    entities = ds.tables["entities"]
+    assert (entities["parent_id"] != "").any()
+    ds.tables["entities"] = entities.iloc[::-1]  # every child before its parent
+    sqlite.write(tmp_path / "a.sqlite", ds)
+    with sqlite3.connect(tmp_path / "a.sqlite") as conn:
+        assert conn.execute("select count(*) from entities").fetchone()[0] == len(entities)
+    broken = entities.copy()
+    broken.loc[broken["parent_id"] != "", "parent_id"] = "no-such-entity"
+    ds.tables["entities"] = broken
+    with pytest.raises(ValueError, match="dangling"):
+        sqlite.write(tmp_path / "b.sqlite", ds)

@@ -42,7 +42,8 @@ def write(path: Path, ds: Dataset) -> None:
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         db = sqlite_utils.Database(conn)
-        db.execute("PRAGMA foreign_keys = ON")
+        # Keys are checked once, after every row is in (PRAGMA foreign_key_check below): checked row
+        # by row, a table that refers to itself would need its rows in parent-first order.
         for name in _creation_order(ds):
             schema = ds.schemas[name]
             columns = {f["name"]: SQL_TYPES.get(f.get("type", "string"), str) for f in schema.get("fields", [])}
