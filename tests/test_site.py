@@ -55,7 +55,7 @@ def test_markup_in_cells_is_escaped_and_urls_are_checked(tmp_path: Path) -> None
     articles.loc[articles.index[0], "url"] = "javascript:alert(1)"
     ds.tables["articles"] = articles
     ds.texts = {k: v.replace("肇庆", "<b>肇庆</b>", 1) for k, v in ds.texts.items()}
-    site.write(tmp_path, ds, [], {"findings": 0, "stages": [], "summary": "", "rules": "", "total_checks": 0})
+    site.write(tmp_path, ds, [], {"findings": 0, "stages": [], "summary": "", "rules": "", "total_checks": 0, "stage_count": 0})
     for page in tmp_path.glob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<img" not in html and "<b>" not in html and 'href="javascript:' not in html, page.name
@@ -244,5 +244,6 @@ def test_index_lists_counts_downloads_checksums_and_the_validation(built: Path) 
     assert f">{len(rows('claims'))}<" in html and f">{len(rows('relations'))}<" in html
     assert "found <strong>0 findings</strong>" in html
     from zqclaims.stages import all_checks
-    assert f"ran {len(all_checks())} checks" in html
+    from zqclaims.stages import STAGES
+    assert f"ran {len(all_checks())} checks in {len(STAGES)} stages" in " ".join(html.split())
     assert html.count('<h2 id="validation">') == 1

@@ -110,8 +110,9 @@ def _checked(report: Report) -> dict:
     for stage in STAGES:
         if stage.ID in report.stages:
             stages.append({"id": stage.ID, "checks": sorted(stage.CHECKS.items())})
-    stages.append({"id": "run", "checks": sorted(RUN_CHECKS.items())})
+    stage_count = len(stages)
+    stages.append({"id": "(the run itself)", "checks": sorted(RUN_CHECKS.items())})
     summary = render.release_summary(report) or "no release to compare with"
-    return {"findings": report.total(), "stages": stages,
+    return {"findings": report.total(), "stages": stages, "stage_count": stage_count,
             "total_checks": len({cid for stage in stages for cid, _ in stage["checks"]}), "summary": f"copy {summary}",
             "rules": "the rules released with zqclaims" if report.rules == "released" else "the package's own"}
