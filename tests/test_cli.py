@@ -107,3 +107,46 @@ def test_garbage_never_gives_a_traceback(target: str, damage: str, tmp_path: Pat
         assert result.exit_code in codes, result.output
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_report_names_the_package_the_validator_the_rules_and_what_was_checked(pkg: Path) -> None:
+    import csv
+    import hashlib
+
+    from zqclaims import __version__, release
+
+    doc = json.loads(run("validate", str(pkg), "--format", "json").stdout)
+    desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    assert doc["package"] == {"name": desc["name"], "version": desc["version"]}
+    assert doc["validator"]["version"] == __version__
+    rule_files = sorted(p for p in release.manifest() if p.startswith(("schemas/", "checks/")))
+    expected = hashlib.sha256("".join(
+        f"{p}\t{hashlib.sha256((pkg / p).read_bytes()).hexdigest()}\n" for p in rule_files).encode()).hexdigest()
+    assert doc["rules_digest"] == expected
+    for res in desc["resources"]:
+        if res["type"] == "table":
+            with open(pkg / res["path"], encoding="utf-8", newline="") as fh:
+                assert doc["checked"]["rows"][res["name"]] == sum(1 for _ in csv.DictReader(fh))
+    assert doc["checked"]["texts"] == sum(r["type"] == "text" for r in desc["resources"])
+    assert doc["checked"]["numbers"] > doc["checked"]["rows"]["claims"]
+    text = run("validate", str(pkg)).output
+    assert f"checked: {desc['name']} {desc['version']} with zqclaims {__version__}, released rules " \
+           f"sha256:{expected[:12]}" in text
+    assert f"{doc['checked']['rows']['claims']} claims" in text
+
+
+def test_rules_digest_follows_the_rules_in_use(pkg: Path) -> None:
+    released = json.loads(run("validate", str(pkg), "--format", "json").stdout)["rules_digest"]
+    schema = pkg / "schemas/units.schema.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace('"description": "', '"description": "Edited. ', 1),
+                      encoding="utf-8")
+    same = json.loads(run("validate", str(pkg), "--format", "json").stdout)
+    assert same["rules_digest"] == released  # the released rules were used, whatever the copy says
+    own = json.loads(run("validate", str(pkg), "--format", "json", "--rules", "package").stdout)
+    assert own["rules"] == "package" and own["rules_digest"] not in ("", released)
+
+
+def test_a_stopped_run_reports_nothing_as_checked(pkg: Path) -> None:
+    (pkg / "datapackage.json").write_text("[]", encoding="utf-8")
+    doc = json.loads(run("validate", str(pkg), "--format", "json").stdout)
+    assert doc["checked"] == {} and doc["valid"] is False

@@ -42,6 +42,12 @@ class Report:
     rules: str = "released"
     release: dict = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
+    #: The package checked: its name and data version as its descriptor states them.
+    package: dict = field(default_factory=dict)
+    #: What was checked: rows per table, archived texts, numbers in them (empty when the run stopped).
+    checked: dict = field(default_factory=dict)
+    #: sha256 over the rule files used (path and digest of each file in schemas/ and checks/).
+    rules_digest: str = ""
     #: False when only some stages ran (--stage): no findings then is not "valid".
     complete: bool = True
     #: Findings kept per check id; beyond it they are only counted (memory stays bounded).

@@ -49,6 +49,23 @@ def release_summary(report: Report) -> str:
         f"differs from release {rel['version']}"
 
 
+def checked_line(report: Report) -> str:
+    """One line on what was checked: the package, its data version, the validator, the rules
+    digest, the rows of each table and the numbers scanned in the archived texts."""
+    pkg = report.package
+    who = " ".join(clean(pkg[k]) for k in ("name", "version") if pkg.get(k)) or "the package"
+    rules = "released rules" if report.rules == "released" else "the package's own rules"
+    digest = f" sha256:{report.rules_digest[:12]}" if report.rules_digest else ""
+    head = f"checked: {who} with zqclaims {__version__}, {rules}{digest}"
+    c = report.checked
+    if not c:
+        return head
+    rows = ", ".join(f"{n:,} {clean(name)}" for name, n in c.get("rows", {}).items())
+    numbers = (f"; {c['numbers']:,} numbers in {c['texts']:,} archived texts"
+               if "numbers" in c and "texts" in c else "")
+    return f"{head}; {rows}{numbers}"
+
+
 def as_json(report: Report, per_check: int = 0) -> str:
     shown, omitted = report.shown(per_check)
     doc = {
@@ -56,6 +73,9 @@ def as_json(report: Report, per_check: int = 0) -> str:
         "complete": report.complete,
         "validator": {"name": "zqclaims", "version": __version__},
         "rules": report.rules,
+        "rules_digest": report.rules_digest,
+        "package": report.package,
+        "checked": report.checked,
         "release": report.release,
         "stages": report.stages,
         "counts": report.counts(),
@@ -87,6 +107,9 @@ def as_text(report: Report, per_check: int = 0) -> str:
                 lines.append(f"    … and {len(rel[k]) - 20} more {k}")
     if report.rules == "package":
         lines.append("rules: the package's own rules were used (--rules package), not the released ones")
+    line = checked_line(report)
+    if line:
+        lines.append(line)
     n = report.total()
     stages = ", ".join(report.stages)
     if report.valid and not report.complete:

@@ -11,6 +11,7 @@ merged at the end, and they are the same as in one process.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -82,6 +83,9 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
             report.findings.append(Finding("datapackage.json", None, "", "run-stopped",
                                            "the data stages did not run: fix the findings above first", ""))
         report.release = pkg.__dict__.get("release_diff", {})
+        report.package = _package_meta(pkg)
+        report.checked = {} if gated else _checked(pkg)
+        report.rules_digest = _rules_digest(pkg)
         report.blocked = list(blocked)
     for what in report.blocked:
         report.findings.append(Finding(".", None, "", "unsafe-operation-blocked", f"refused {what}",
@@ -113,6 +117,38 @@ def _worker(pkg: package_mod.Package, keep: int) -> Report:
         pass  # recorded by the worker's sandbox and sent back
     sink.timings["tables: frictionless"] = time.perf_counter() - started
     return sink
+
+
+def _package_meta(pkg: package_mod.Package) -> dict:
+    """Name and version as the copy's descriptor states them (strings only, bounded)."""
+    out = {}
+    for key in ("name", "version"):
+        value = pkg.descriptor.get(key)
+        if isinstance(value, str):
+            out[key] = value[:200]
+    return out
+
+
+def _checked(pkg: package_mod.Package) -> dict:
+    """Rows of every table as read, and the texts and numbers the coverage stage scanned."""
+    out: dict = {"rows": {}}
+    for name in pkg.tabular():
+        table = pkg._tables.get(name)  # only tables a stage read: nothing is read again here
+        if table is not None and not table.over_limit:
+            out["rows"][name] = len(table.frame)
+    out.update(pkg.__dict__.get("coverage_counts", {}))
+    return out
+
+
+def _rules_digest(pkg: package_mod.Package) -> str:
+    """sha256 over 'path<TAB>sha256' lines of the rule files in use, sorted: the released rules,
+    or the copy's own with ``--rules package``."""
+    if pkg.rules_source == "released":
+        digests = {p: d for p, d in release.manifest().items() if p.startswith(release.RULE_FOLDERS)}
+    else:
+        digests = pkg.__dict__.get("rule_digests") or {}
+    lines = "".join(f"{p}\t{d}\n" for p, d in sorted(digests.items()))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest() if digests else ""
 
 
 def _keyed(pkg: package_mod.Package, f: Finding) -> Finding:

@@ -92,6 +92,7 @@ def run(pkg: Package) -> Iterator[Finding]:
     spans = spans[spans["article"].notna()]
     rows = [(i, *t) for i, a in enumerate(order) for t in _token_rows(texts[a])]
     toks = pd.DataFrame(rows, columns=["article", "start", "end", "token"])
+    pkg.__dict__["coverage_counts"] = {"texts": len(order), "numbers": len(toks)}  # for the report
     paths = dict(zip(pkg.frame("articles")["article_id"], pkg.frame("articles")["text_path"]))
     for rec in uncovered(toks, spans).itertuples():
         article_id = order[rec.article]

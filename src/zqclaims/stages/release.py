@@ -59,6 +59,7 @@ def compare(pkg) -> tuple[dict, list[Finding]]:
             digests[f] = pkg.digest(f, limit)
         except (TooLarge, UnsafePath, CouldNotRun):
             digests[f] = "unreadable"
+    pkg.__dict__["rule_digests"] = {f: d for f, d in digests.items() if f.startswith(release.RULE_FOLDERS)}
     added = sorted(set(digests) - set(released))
     removed = sorted(set(released) - set(digests))
     modified = sorted(f for f in set(digests) & set(released) if digests[f] != released[f])
