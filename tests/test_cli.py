@@ -150,3 +150,42 @@ def test_a_stopped_run_reports_nothing_as_checked(pkg: Path) -> None:
     (pkg / "datapackage.json").write_text("[]", encoding="utf-8")
     doc = json.loads(run("validate", str(pkg), "--format", "json").stdout)
     assert doc["checked"] == {} and doc["valid"] is False
+
+
+def test_quiet_prints_nothing_when_valid_and_only_findings_otherwise(pkg: Path) -> None:
+    result = run("validate", str(pkg), "--quiet")
+    assert result.exit_code == 0 and result.output == ""
+    path = pkg / "resources/claims.csv"
+    path.write_bytes(path.read_bytes().replace(b"review,605,621,", b"review,606,622,", 1))
+    result = run("validate", str(pkg), "-q")
+    assert result.exit_code == 1 and "[" in result.output
+    assert "invalid:" not in result.output and "checked:" not in result.output and "copy:" not in result.output
+    assert result.output.splitlines()[0].startswith("resources/claims.csv")
+
+
+def test_github_format_annotates_each_finding_at_its_file_and_line(pkg: Path) -> None:
+    path = pkg / "resources/claims.csv"
+    path.write_bytes(path.read_bytes().replace(b"review,605,621,", b"review,606,622,", 1))
+    doc = json.loads(run("validate", str(pkg), "--format", "json", "--max-findings", "0").stdout)
+    result = run("validate", str(pkg), "--format", "github", "--max-findings", "0")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("::error ")]
+    assert len(errors) == len(doc["findings"])
+    for f, line in zip(doc["findings"], errors):
+        props, _, message = line[len("::error "):].partition("::")
+        assert f"file={f['resource']}" in props and f"title={f['check_id']}" in props
+        if f["line"] is not None:
+            assert f"line={f['line']}" in props.split(",")
+        assert "\n" not in message and "\r" not in message
+    assert result.output.splitlines()[-1].startswith("::notice::invalid:")
+
+
+def test_github_format_escapes_what_would_break_a_workflow_command() -> None:
+    from zqclaims import render
+    from zqclaims.findings import Finding, Report
+
+    report = Report(findings=[Finding("a,b:c.csv", 3, "f", "x-check", "100%\nnext line", "h")], stages=["tables"])
+    out = render.as_github(report)
+    first = out.splitlines()[0]
+    assert first.startswith("::error file=a%2Cb%3Ac.csv,line=3,title=x-check::")
+    assert "100%25%0Anext line" in first

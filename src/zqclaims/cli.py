@@ -80,8 +80,13 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("package_dir", default=".", type=click.Path())
-@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format; json is for machines.")
+@click.option("--format", "output", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True,
+              help="Output format: json is for machines, github writes GitHub Actions annotations "
+                   "(::error at each finding's file and line).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Text format: print the findings only, nothing when the package is valid (the exit code "
+                   "says which).")
 @click.option("--stage", "stages", multiple=True, type=click.Choice([s.ID for s in STAGES]),
               help="Run only this stage (repeatable; for debugging): the descriptor and limits gates always "
                    "run, and the report says 'partial', never 'valid'.")
@@ -91,7 +96,8 @@ def main() -> None:
 @click.option("--max-findings", type=click.IntRange(min=0), default=limits.MAX_FINDINGS_PER_CHECK,
               show_default=True, help="Findings shown per check id (0: all); the rest are counted.")
 @guarded("validate")
-def validate(package_dir: str, output: str, stages: tuple[str, ...], rules: str, max_findings: int) -> None:
+def validate(package_dir: str, output: str, quiet: bool, stages: tuple[str, ...], rules: str,
+             max_findings: int) -> None:
     """Validate PACKAGE_DIR (default: the current directory) or its datapackage.json.
 
     Everything in the package is treated as untrusted: rules come from this
@@ -100,10 +106,18 @@ def validate(package_dir: str, output: str, stages: tuple[str, ...], rules: str,
 
     Exit codes: 0 valid, 1 findings, 2 usage error, 3 could not run, 4 internal error.
 
-    Example: zqclaims validate . --format json
+    Examples: zqclaims validate . --format json; in a GitHub workflow:
+    zqclaims validate . --format github
     """
     report = run_validate(package_dir, only=list(stages) or None, rules=rules)
-    emit(render.as_json(report, max_findings) if output == "json" else render.as_text(report, max_findings))
+    if output == "json":
+        emit(render.as_json(report, max_findings))
+    elif output == "github":
+        emit(render.as_github(report, max_findings))
+    else:
+        text = render.as_text(report, max_findings, summary=not quiet)
+        if text:
+            emit(text)
     sys.exit(EXIT_VALID if report.valid else EXIT_FINDINGS)
 
 

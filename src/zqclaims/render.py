@@ -66,6 +66,34 @@ def checked_line(report: Report) -> str:
     return f"{head}; {rows}{numbers}"
 
 
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(report: Report, per_check: int = 0) -> str:
+    """GitHub Actions workflow commands: one ``::error`` annotation per finding at its file and
+    line (key, field and hint in the message), then a ``::notice`` with the summary."""
+    shown, omitted = report.shown(per_check)
+    lines = []
+    for f in shown:
+        props = [f"file={_gh_prop(clean(f.resource))}"]
+        if f.line is not None:
+            props.append(f"line={f.line}")
+        props.append(f"title={_gh_prop(f.check_id)}")
+        where = ", ".join(x for x in (clean(f.key), clean(f.field)) if x)
+        message = (f"{where}: " if where else "") + clean(f.message) + (f" (hint: {clean(f.hint)})" if f.hint else "")
+        lines.append(f"::error {','.join(props)}::{_gh_data(message)}")
+    for check_id, n in omitted.items():
+        lines.append(f"::warning title={_gh_prop(check_id)}::{n} more {_gh_data(check_id)} findings not shown")
+    summary = as_text(report, findings=False)
+    lines.extend(f"::notice::{_gh_data(line)}" for line in summary.splitlines())
+    return "\n".join(lines)
+
+
 def as_json(report: Report, per_check: int = 0) -> str:
     shown, omitted = report.shown(per_check)
     doc = {
@@ -85,8 +113,12 @@ def as_json(report: Report, per_check: int = 0) -> str:
     return json.dumps(_scrub(doc), ensure_ascii=False, indent=2, sort_keys=True)
 
 
-def as_text(report: Report, per_check: int = 0) -> str:
+def as_text(report: Report, per_check: int = 0, findings: bool = True, summary: bool = True) -> str:
+    """Findings (each with its hint), then the summary: how the copy compares with the release,
+    what was checked, and the verdict. ``--quiet`` shows the findings only."""
     shown, omitted = report.shown(per_check)
+    if not findings:
+        shown, omitted = [], {}
     lines = []
     for f in shown:
         where = clean(f.resource) + (f", line {f.line}" if f.line is not None else "") + \
@@ -97,6 +129,8 @@ def as_text(report: Report, per_check: int = 0) -> str:
     for check_id, n in omitted.items():
         lines.append(f"… and {n:,} more [{check_id}] finding{'s' if n != 1 else ''} "
                      "(--max-findings 0 shows all)")
+    if not summary:
+        return "\n".join(lines)
     rel = report.release
     if rel:
         lines.append(f"copy: {release_summary(report)}")
