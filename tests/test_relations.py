@@ -54,7 +54,7 @@ def test_a_recorded_violation_is_not_a_failure(pkg: Path) -> None:
     doc = _relations(pkg, "--type", "sum")
     assert doc["exit"] == 0
     assert doc["relations"][0]["verdict"] == "violated (as recorded)"
-    assert doc["relations"][0]["derived"]["lower"] == "188"
+    assert doc["relations"][0]["derived"]["lower"] == 188
 
 
 def test_a_new_violation_fails_the_command_too(pkg: Path) -> None:
@@ -72,7 +72,7 @@ def test_target_vs_actual_is_evaluated_but_never_fails(pkg: Path) -> None:
     fmt.format_package(package.load(pkg))
     assert validate(pkg).valid
     tva = {r["relation_id"]: r for r in _relations(pkg, "--type", "target_vs_actual")["relations"]}
-    assert tva["R0054"]["derived"]["lower"] == "60" and tva["R0054"]["verdict"] == "informational"
+    assert tva["R0054"]["derived"]["lower"] == 60 and tva["R0054"]["verdict"] == "informational"
 
 
 def test_every_checkable_type_has_a_breaking_fixture() -> None:
@@ -119,3 +119,43 @@ def test_relations_command_needs_the_relation_resources(pkg: Path) -> None:
 def test_relations_command_on_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
     result = run("relations", str(tmp_path / "nowhere"))
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_not_evaluable_says_why(pkg: Path) -> None:
+    import csv
+    import io
+
+    from .conftest import run
+
+    members = list(csv.DictReader(io.StringIO((pkg / "resources/relation_members.csv").read_text(encoding="utf-8"))))
+    target = next(m for m in members if m["relation_id"] == "R0001" and m["claim_id"])
+    path = pkg / "resources/claims.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    header = rows[0]
+    for row in rows[1:]:
+        if row[header.index("claim_id")] == target["claim_id"]:
+            row[header.index("value")] = "many"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    text = run("relations", str(pkg), "--type", "share")
+    assert text.exit_code == 1
+    assert f"not evaluable: {target['role']} {target['claim_id']} has a value that cannot be read" in text.output
+    doc = json.loads(run("relations", str(pkg), "--type", "share", "--format", "json").stdout)
+    rel = doc["relations"][0]
+    assert rel["verdict"] == "not evaluable" and target["claim_id"] in rel["why"]
+    assert rel["derived"]["lower"] is None
+
+
+def test_json_bounds_are_numbers_with_exact_fractions() -> None:
+    from .conftest import ROOT, run
+
+    doc = json.loads(run("relations", str(ROOT), "--format", "json").stdout)
+    for rel in doc["relations"]:
+        for side in ("derived", "admissible"):
+            for b in ("lower", "upper"):
+                value, exact = rel[side][b], rel[side][f"{b}_exact"]
+                assert value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+                if value is not None:
+                    num, _, den = exact.partition("/")
+                    assert abs(value - int(num) / int(den or 1)) <= 1e-10 * max(1, abs(value))

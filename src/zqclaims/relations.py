@@ -104,7 +104,9 @@ def members(pkg: Package) -> pd.DataFrame:
     rel = pkg.frame("relations")
     mem = pkg.frame("relation_members").reset_index(names="row")
     mem = mem.merge(rel[["relation_id", "relation_type"]].drop_duplicates("relation_id"), on="relation_id", how="left")
-    return mem.merge(claim_intervals(pkg), left_on="claim_id", right_index=True, how="left")
+    mem = mem.merge(claim_intervals(pkg), left_on="claim_id", right_index=True, how="left", indicator="_found")
+    mem["claim_found"] = mem.pop("_found").eq("both").to_numpy()
+    return mem
 
 
 def structure_problems(pkg: Package, mem: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -366,12 +368,24 @@ def evaluate(pkg: Package, mem: pd.DataFrame | None = None, details: bool = True
     ev["informational_but_constrained"] = (ev["expected"] == "informational") & ev["constrained"]
     claim_ids = mem[mem["role"] != "item"].groupby("relation_id")["claim_id"].agg(lambda s: " ".join(s))
     ev["claims"] = claim_ids.reindex(ev.index).fillna("")
+    ev["why"] = _why_not_evaluable(mem).reindex(ev.index).fillna("")
     ev = ev.sort_index()
     ev["meets"] = meets(ev)
     ev["verdict"] = verdicts(ev, ev["meets"])
     if details:  # the validator writes them only for the relations it reports (:func:`detail`)
         ev["detail"] = [_detail(r) for r in ev.itertuples()]
     return ev.reset_index()
+
+
+def _why_not_evaluable(mem: pd.DataFrame) -> pd.Series:
+    """relation_id -> why its members give no interval: claims that are missing or unreadable."""
+    bad = mem[(mem["role"] != "item") & mem["lo"].isna() & (mem["claim_id"] != "")]
+    if bad.empty:
+        return pd.Series(dtype=object)
+    found = bad["claim_found"] if "claim_found" in bad else pd.Series(True, index=bad.index)
+    claim = bad["role"] + " " + bad["claim_id"]
+    reason = claim.where(~found, claim + " has a value that cannot be read").where(found, claim + " is not in claims.csv")
+    return reason.groupby(bad["relation_id"]).agg("; ".join)
 
 
 def detail(row: pd.Series) -> str:
@@ -406,6 +420,9 @@ def show_interval(lo, lo_inc, hi, hi_inc, unit: str = "") -> str:
 
 
 def _detail(r) -> str:
+    if r.d_lo is None or (isinstance(r.d_lo, float) and math.isnan(r.d_lo)):
+        why = getattr(r, "why", "") or "a role its type needs has no member (see relation-members)"
+        return f"not evaluable: {why} (claims {r.claims})"
     d = show_interval(r.d_lo, r.d_lo_inc, r.d_hi, r.d_hi_inc, r.unit)
     if r.expected == "informational":
         return f"{r.derived_as} {d} (claims {r.claims})"
@@ -418,11 +435,13 @@ def _detail(r) -> str:
 
 
 def as_records(ev: pd.DataFrame) -> list[dict]:
-    """JSON-ready records with exact decimal bounds (10 places) and nulls for unbounded sides."""
+    """JSON-ready records: bounds as numbers (10 decimal places) and as exact fractions
+    (``*_exact``, strings), nulls for unbounded sides; ``why`` says why a relation is not evaluable."""
     def bound(x):
         if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
             return None
-        return fmt_decimal(Fraction(x))
+        text = fmt_decimal(Fraction(x))  # 10 decimal places, then a JSON number
+        return int(text) if "." not in text else float(text)
 
     def exact(x):
         return None if bound(x) is None else str(Fraction(x))
@@ -434,11 +453,12 @@ def as_records(ev: pd.DataFrame) -> list[dict]:
             "derived": _side(r.d_lo, r.d_lo_inc, r.d_hi, r.d_hi_inc, bound, exact),
             "admissible": _side(r.a_lo, r.a_lo_inc, r.a_hi, r.a_hi_inc, bound, exact),
             "unit": r.unit, "whole_number_required": bool(r.integer), "statement_en": r.statement_en,
-            "detail": r.detail,
+            "detail": r.detail, "why": r.why,
         })
     return out
 
 
 def _side(lo, lo_inc, hi, hi_inc, bound, exact) -> dict:
-    return {"lower": bound(lo), "lower_exact": exact(lo), "lower_inclusive": bool(lo_inc) if bound(lo) else None,
-            "upper": bound(hi), "upper_exact": exact(hi), "upper_inclusive": bool(hi_inc) if bound(hi) else None}
+    lower, upper = bound(lo), bound(hi)
+    return {"lower": lower, "lower_exact": exact(lo), "lower_inclusive": bool(lo_inc) if lower is not None else None,
+            "upper": upper, "upper_exact": exact(hi), "upper_inclusive": bool(hi_inc) if upper is not None else None}

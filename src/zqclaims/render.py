@@ -173,6 +173,8 @@ def relations_text(rows: list[dict]) -> str:
     lines = []
     for r in rows:
         lines.append(f"{clean(r['relation_id'])}  {clean(r['relation_type']):<16} {r['verdict']}")
+        if r.get("statement_en"):
+            lines.append(f"    {clean(r['statement_en'])}")
         lines.append(f"    {clean(r['detail'])}")
     noun = "relation" if len(rows) == 1 else "relations"
     lines.append(f"{len(rows)} {noun}: " + ", ".join(f"{n} {v}" for v, n in _counts(rows, "verdict").items()))

@@ -59,6 +59,7 @@ def _env() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["tojson_safe"] = to_json
     env.filters["web_url"] = web_url
+    env.filters["num"] = number
     return env
 
 
@@ -66,6 +67,13 @@ def to_json(obj: object) -> Markup:
     """JSON safe inside a ``<script type="application/json">`` element."""
     text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
+
+
+def number(value: object) -> str:
+    """A JSON bound for people: whole numbers without '.0', others as given (10 places at most)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
 
 
 def web_url(url: object) -> str:
