@@ -109,3 +109,17 @@ def test_performance_table_is_the_committed_benchmark_output() -> None:
     assert block == (ROOT / "benchmarks" / "results.md").read_text(encoding="utf-8")
     result = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     assert [r["n"] for r in result["sizes"]] == [1, 10, 100, 1000]
+
+
+def test_building_the_wheel_gives_no_warning_from_our_configuration(tmp_path: Path) -> None:
+    """setuptools warns about a TOML-table licence and about data folders missing from
+    `packages`; neither may come back (the wheel also carries the site's templates)."""
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert "BuildBackendWarning" not in output and "SetuptoolsDeprecationWarning" not in output, output[-3000:]
+    import zipfile
+    wheel = next(tmp_path.glob("zqclaims-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "zqclaims/build/templates/article.html" in names and "zqclaims/build/static/site.js" in names
