@@ -149,6 +149,30 @@ def fmt_command(package_dir: str, check: bool, force: bool) -> None:
     sys.exit(EXIT_FINDINGS if check and changed else EXIT_VALID)
 
 
+@main.command("diff", context_settings=CONTEXT)
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--max-lines", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Lines shown per table in text (0: all); JSON has everything.")
+@guarded("diff")
+def diff_command(old: str, new: str, output: str, max_lines: int) -> None:
+    """List what changed in the data from OLD to NEW (package directories or release zips).
+
+    Rows are matched by primary key: added and removed keys, and each changed
+    field with its old and new value; archived texts are compared by content.
+    Nothing is validated (run 'zqclaims validate' for that). Exit codes: 0 no
+    differences, 1 differences, 2 usage error, 3 could not run, 4 internal error.
+
+    Example: zqclaims diff zhaoqing-investment-claims-0.4.0.zip . --format json
+    """
+    from . import diff as diff_mod
+
+    doc = diff_mod.diff(old, new)
+    emit(render.diff_json(doc) if output == "json" else render.diff_text(doc, max_lines))
+    sys.exit(EXIT_VALID if doc["identical"] else EXIT_FINDINGS)
+
+
 @main.command("build", context_settings=CONTEXT)
 @click.argument("package_dir", default=".", type=click.Path())
 @click.option("--out", default="dist", show_default=True, type=click.Path(),

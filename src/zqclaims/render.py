@@ -179,3 +179,45 @@ def relations_text(rows: list[dict]) -> str:
     noun = "relation" if len(rows) == 1 else "relations"
     lines.append(f"{len(rows)} {noun}: " + ", ".join(f"{n} {v}" for v, n in _counts(rows, "verdict").items()))
     return "\n".join(lines)
+
+
+def diff_text(doc: dict, per_table: int = 0) -> str:
+    """What changed, table by table: + added key, - removed key, ~ key field: old -> new."""
+    old, new = doc["old"], doc["new"]
+    lines = [f"diff: {clean(old['source'])} ({clean(old['name'])} {clean(old['version'])}) -> "
+             f"{clean(new['source'])} ({clean(new['name'])} {clean(new['version'])})"]
+    for name, t in doc["tables"].items():
+        counts = [f"{len(t.get(k, [])):,} {k}" for k in ("added", "removed") if t.get(k)]
+        if t.get("changed"):
+            rows = len({c["key"] for c in t["changed"]})
+            counts.append(f"{rows:,} changed ({len(t['changed']):,} field{'s' if len(t['changed']) != 1 else ''})")
+        extra = " (table added)" if t.get("table_added") else " (table removed)" if t.get("table_removed") else ""
+        lines.append(f"{clean(name)}: {', '.join(counts) or 'columns only'}{extra}")
+        for k in ("columns_added", "columns_removed"):
+            if t.get(k):
+                lines.append(f"  {'+' if k == 'columns_added' else '-'} column {', '.join(clean(c) for c in t[k])}")
+        items = [f"  + {clean(k)}" for k in t.get("added", [])] + [f"  - {clean(k)}" for k in t.get("removed", [])]
+        items += [f"  ~ {clean(c['key'])} {clean(c['field'])}: {_short(c['old'])} -> {_short(c['new'])}"
+                  for c in t.get("changed", [])]
+        shown = items if not per_table else items[:per_table]
+        lines.extend(shown)
+        if len(items) > len(shown):
+            lines.append(f"  … and {len(items) - len(shown):,} more (--max-lines 0 shows all)")
+    for k, paths in doc["texts"].items():
+        lines.extend(f"text {k}: {clean(p)}" for p in paths)
+    lines.append("no differences in the data" if doc["identical"] else
+                 f"{len(doc['tables'])} table{'s' if len(doc['tables']) != 1 else ''} and "
+                 f"{sum(len(v) for v in doc['texts'].values())} texts differ")
+    return "\n".join(lines)
+
+
+def _short(value: str, width: int = 100) -> str:
+    """A cell for a diff line: quoted, cut in the middle of long text (the JSON has it whole)."""
+    text = clean(value)
+    if len(text) > width:
+        text = text[:width // 2 - 1] + "…" + text[-(width // 2 - 1):]
+    return repr(text)
+
+
+def diff_json(doc: dict) -> str:
+    return json.dumps(_scrub(doc), ensure_ascii=False, indent=2, sort_keys=True)
