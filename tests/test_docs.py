@@ -123,3 +123,27 @@ def test_building_the_wheel_gives_no_warning_from_our_configuration(tmp_path: Pa
     wheel = next(tmp_path.glob("zqclaims-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "zqclaims/build/templates/article.html" in names and "zqclaims/build/static/site.js" in names
+
+
+def test_constraints_pin_every_dependency_within_its_declared_range() -> None:
+    import re
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version and re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", version), line
+            pins[canonicalize_name(name)] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        declared += [d for d in extra if not d.startswith("zqclaims")]
+    for dep in declared:
+        req = Requirement(dep)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not pinned in constraints.txt"
+        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {dep}"
