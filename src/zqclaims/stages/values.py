@@ -60,6 +60,18 @@ def _close(cell: str, want: Fraction | None, approx: float = math.nan) -> bool:
     return abs(got - want) <= max(abs(want) * REL_TOL, Fraction(1, 10**9))
 
 
+def _exact_where_finite(cell: str, want: Fraction) -> bool:
+    """A value x multiplier with at most 10 decimal places can be written exactly, and must be:
+    the relative tolerance of :func:`_close` is for products like 100 x 1/3, not for 62430000001
+    in place of 62430000000."""
+    if (want * 10**10).denominator != 1:
+        return True
+    try:
+        return cell_fraction(cell) == want
+    except (ValueError, ZeroDivisionError):
+        return False
+
+
 def _floats(cells: pd.Series) -> np.ndarray:
     """Plain decimal cells as floats, NaN elsewhere (those are compared exactly)."""
     plain = cells.str.fullmatch(PLAIN).to_numpy(dtype=bool)
@@ -92,7 +104,7 @@ def run(pkg: Package) -> Iterator[Finding]:
                           f"value {value} is not written in the quote {quote!r}",
                           "value is the number as stated; correct it or the quote")
         base = v * mult
-        if not _close(value_base, base, f_base):
+        if not _close(value_base, base, f_base) or not _exact_where_finite(value_base, base):
             yield Finding(path, row, "value_base", "value-base",
                           f"{value} x {u_mult} ({unit}) = {fmt_decimal(base)}, "
                           f"not {value_base}", "value_base is derived: value x the unit's multiplier")
