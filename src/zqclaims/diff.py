@@ -119,12 +119,11 @@ def _read(pkg: package_mod.Package, path: str, p: Path) -> Side:
 
 
 def _key_of(pkg: package_mod.Package, name: str, frame: pd.DataFrame) -> list[str]:
+    """The table's primary key, or its first column when the schema names none it has."""
     try:
-        pk = pkg.schema(name).get("primaryKey")
-    except package_mod.RuleError:
-        pk = None
-    pk = [pk] if isinstance(pk, str) else pk if isinstance(pk, list) else []
-    pk = [k for k in pk if isinstance(k, str) and k in frame.columns]
+        pk = pkg.key_columns(name)
+    except (package_mod.RuleError, CouldNotRun):
+        pk = []
     return pk or list(frame.columns[:1])
 
 

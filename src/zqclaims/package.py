@@ -356,14 +356,23 @@ class Package:
                 if self.path_of(name) != resource_path or name not in self._tables:
                     continue
                 try:
-                    pk = self.schema(name).get("primaryKey") or []
+                    cols = self.key_columns(name)
                 except (RuleError, CouldNotRun):
                     break
-                pk = [pk] if isinstance(pk, str) else [k for k in pk if isinstance(k, str)] if isinstance(pk, list) else []
-                cols = [k for k in pk if k in self.frame(name).columns]
                 cache[resource_path] = [name, *cols] if cols else []
                 break
         return cache[resource_path]
+
+    def key_columns(self, name: str) -> list[str]:
+        """The primary-key columns of a table that its header has (raises :class:`RuleError`
+        when the schema cannot be read)."""
+        pk = self.schema(name).get("primaryKey") or []
+        pk = [pk] if isinstance(pk, str) else [k for k in pk if isinstance(k, str)] if isinstance(pk, list) else []
+        return [k for k in pk if k in self.frame(name).columns]
+
+    def tables_read(self) -> dict[str, int]:
+        """Rows of every table a stage has parsed within the limits (nothing is read here)."""
+        return {name: len(t.frame) for name, t in sorted(self._tables.items()) if not t.over_limit}
 
     def line_of(self, name: str, row_number: int) -> int:
         """The editor line of the record Frictionless numbers ``row_number`` (header = 1)."""
@@ -479,8 +488,15 @@ def typed_frame(pkg: Package, name: str) -> pd.DataFrame:
     this view is for set-based checks that compare numbers and dates. Not cached:
     a typed copy of a large table costs as much memory as the table.
     """
-    df = pkg.frame(name).copy()
-    fields = pkg.schema(name).get("fields", [])
+    return typed(pkg.frame(name), pkg.schema(name))
+
+
+def typed(frame: pd.DataFrame, schema: dict) -> pd.DataFrame:
+    """A copy of ``frame`` (strings) with its columns cast by the Table Schema ``schema``:
+    integer -> Int64, number -> Float64, boolean -> boolean, date -> datetime64; string
+    columns stay strings ('' when empty). Cells that do not parse become missing."""
+    df = frame.copy()
+    fields = schema.get("fields", [])
     for fdef in fields if isinstance(fields, list) else []:
         if not isinstance(fdef, dict):
             continue

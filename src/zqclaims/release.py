@@ -32,6 +32,11 @@ TOP_RULE_KEYS = ("$schema", "profile")
 LIMIT_BY_SUFFIX = {".json": safejson.MAX_JSON_BYTES, ".txt": limits.MAX_TEXT_BYTES}
 
 
+def limit_for(relpath: str) -> int:
+    """The read bound of a package file by its kind (JSON, archived text, else CSV)."""
+    return LIMIT_BY_SUFFIX.get(Path(relpath).suffix, limits.MAX_CSV_BYTES)
+
+
 @lru_cache(maxsize=1)
 def root() -> Path:
     """Where the released package files are: bundled in the installed package,

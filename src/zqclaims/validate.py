@@ -37,8 +37,14 @@ def validate(path: str | Path, only: list[str] | None = None, rules: str = "rele
     run and :class:`UsageProblem` when ``path`` is not a package directory."""
     if rules not in RULES:
         raise ValueError(f"rules must be one of {RULES}")
-    pkg = package_mod.load(path, rules=rules)
-    report = Report(rules=rules, complete=not only)
+    return check(package_mod.load(path, rules=rules), only)
+
+
+def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
+    """Validate a loaded package (:func:`zqclaims.package.load`) with the rules it was loaded
+    with. The package keeps what the stages read, so a caller (``zqclaims build``) can go on
+    from it without reading any file again."""
+    report = Report(rules=pkg.rules_source, complete=not only)
     with guard.sandbox(pkg.root, extra_reads=(release.root(),)) as blocked:
         runs = [s for s in STAGES if not only or s.ID in only or s.ID in ("descriptor", "limits")]
         # With two cores, Frictionless (the tables stage's row-by-row part) starts in a worker as
@@ -131,11 +137,7 @@ def _package_meta(pkg: package_mod.Package) -> dict:
 
 def _checked(pkg: package_mod.Package) -> dict:
     """Rows of every table as read, and the texts and numbers the coverage stage scanned."""
-    out: dict = {"rows": {}}
-    for name in pkg.tabular():
-        table = pkg._tables.get(name)  # only tables a stage read: nothing is read again here
-        if table is not None and not table.over_limit:
-            out["rows"][name] = len(table.frame)
+    out: dict = {"rows": pkg.tables_read()}
     out.update(pkg.__dict__.get("coverage_counts", {}))
     return out
 

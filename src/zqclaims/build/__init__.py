@@ -19,11 +19,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import render
+from .. import package, render
 from ..findings import CouldNotRun, Report
 from ..stages import STAGES
 from ..validate import CHECKS as RUN_CHECKS
-from ..validate import validate
+from ..validate import check
 from . import archive, dataset, site, sqlite, workbook
 
 REPORT = "validation-report.json"
@@ -53,12 +53,13 @@ def names(ds: dataset.Dataset) -> dict[str, str]:
 def build(package_dir: str | Path, out: str | Path) -> Built:
     """Validate ``package_dir`` and write every artifact into ``out``. Raises
     :class:`Refused` when validation finds anything."""
-    report = validate(package_dir)
+    pkg = package.load(package_dir)
+    report = check(pkg)
     if not report.valid:
         raise Refused(report)
     out = Path(out)
     _prepare(out, Path(package_dir))
-    ds = dataset.load(package_dir)
+    ds = dataset.from_package(pkg)  # what validation read, not read again
     n = names(ds)
     when = archive.timestamp(ds.descriptor)
     archive.write_zip(out / n["zip"], ds.files, when, prefix=f"{ds.name}-{ds.version}/")

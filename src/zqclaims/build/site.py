@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..textnorm import to_simplified
-from .dataset import Dataset
+from .dataset import Dataset, web_url
 
 #: Kinds of highlighted span: resource, id column, quoted-text column, label, page of their rows.
 KINDS = {
@@ -76,12 +76,6 @@ def number(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def web_url(url: object) -> str:
-    """``url`` when it is an http(s) address, else '' (never a ``javascript:`` link from a cell)."""
-    text = str(url or "")
-    return text if re.match(r"^https?://[^\s<>\"']+$", text) else ""
-
-
 def highlight(text: str, spans: list[Span], convert=None, anchors: bool = True) -> Markup:
     """The text with each span wrapped in a highlight element.
 
@@ -115,8 +109,7 @@ def highlight(text: str, spans: list[Span], convert=None, anchors: bool = True) 
     for p in points:
         piece(pos, p)
         pos = p
-        ending = [s for s in stack if s.end <= p]
-        if ending:
+        if any(s.end <= p for s in stack):
             reopen = []
             while any(s.end <= p for s in stack):
                 s = stack.pop()
@@ -136,11 +129,6 @@ def highlight(text: str, spans: list[Span], convert=None, anchors: bool = True) 
     return Markup("".join(out))
 
 
-def _rows(ds: Dataset, table: str) -> list[dict]:
-    frame = ds.tables.get(table)
-    return [] if frame is None else frame.to_dict("records")
-
-
 def _interval(row: dict) -> str:
     lo, hi = row.get("lower", ""), row.get("upper", "")
     if lo == "" and hi == "":
@@ -155,7 +143,7 @@ def _period(row: dict) -> str:
     return a if a == b else f"{a} – {b}".strip(" –")
 
 
-def _details(ds: Dataset) -> dict[str, dict]:
+def _details(ds: Dataset, rows: dict[str, list[dict]]) -> dict[str, dict]:
     """What a highlight shows, by id: a list of (label, value) pairs and links."""
     relations: dict[str, list[dict]] = {}
     for rel in ds.relations:
@@ -163,7 +151,7 @@ def _details(ds: Dataset) -> dict[str, dict]:
             relations.setdefault(cid, []).append(
                 {"id": rel["relation_id"], "type": rel["relation_type"], "verdict": rel["verdict"]})
     out: dict[str, dict] = {}
-    for row in _rows(ds, "claims"):
+    for row in rows.get("claims", []):
         out[row["claim_id"]] = {
             "kind": "claim", "statement": row["statement_en"], "row": f"claims.html#{row['claim_id']}",
             "fields": [["value as written", f"{row['value']} {row['unit']}".strip()],
@@ -174,7 +162,7 @@ def _details(ds: Dataset) -> dict[str, dict]:
                        ["fact", row["fact_id"]]],
             "relations": relations.get(row["claim_id"], []),
         }
-    for row in _rows(ds, "events"):
+    for row in rows.get("events", []):
         out[row["event_id"]] = {
             "kind": "event", "statement": row["statement_en"], "row": f"events.html#{row['event_id']}",
             "fields": [["date", row["date"]], ["precision", row["date_precision"]],
@@ -182,7 +170,7 @@ def _details(ds: Dataset) -> dict[str, dict]:
                        ["subject", row["subject_id"]]],
             "relations": [],
         }
-    for row in _rows(ds, "exclusions"):
+    for row in rows.get("exclusions", []):
         out[row["exclusion_id"]] = {
             "kind": "exclusion", "statement": f"Not a claim: {row['reason']}",
             "row": f"exclusions.html#{row['exclusion_id']}",
@@ -194,10 +182,10 @@ def _details(ds: Dataset) -> dict[str, dict]:
     return out
 
 
-def _spans(ds: Dataset) -> dict[str, list[Span]]:
+def _spans(rows: dict[str, list[dict]]) -> dict[str, list[Span]]:
     by_article: dict[str, list[Span]] = {}
     for kind, (table, id_col, _col, _label, _page) in KINDS.items():
-        for row in _rows(ds, table):
+        for row in rows.get(table, []):
             by_article.setdefault(row["article_id"], []).append(
                 Span(int(row["char_start"]), int(row["char_end"]), kind, row[id_col]))
     return by_article
@@ -218,9 +206,10 @@ def write(out: Path, ds: Dataset, downloads: list[dict], checked: dict) -> list[
         data = resources.files("zqclaims.build").joinpath("static", name).read_bytes()
         (out / "assets" / name).write_bytes(data)
     env = _env()
-    details = _details(ds)
-    spans = _spans(ds)
-    articles = _rows(ds, "articles")
+    rows = {name: frame.to_dict("records") for name, frame in ds.tables.items()}  # once per table
+    details = _details(ds, rows)
+    spans = _spans(rows)
+    articles = rows.get("articles", [])
     counts = {name: len(frame) for name, frame in ds.tables.items()}
     common = {"ds": ds, "articles": articles, "page_name": page_name, "kinds": KINDS}
     pages: dict[str, str] = {}
@@ -244,13 +233,13 @@ def write(out: Path, ds: Dataset, downloads: list[dict], checked: dict) -> list[
         shown = [c for c in columns if c in ds.tables[table].columns]
         numeric = {f["name"] for f in ds.schemas[table].get("fields", []) if f.get("type") in ("integer", "number")}
         pages[f"{table}.html"] = env.get_template("table.html").render(
-            **common, table=table, columns=shown, numeric=numeric, rows=_rows(ds, table),
-            filters=[(c, sorted({r[c] for r in _rows(ds, table)} - {""})) for c in filters if c in shown],
+            **common, table=table, columns=shown, numeric=numeric, rows=rows[table],
+            filters=[(c, sorted(set(ds.tables[table][c].unique()) - {""})) for c in filters if c in shown],
             description=ds.description(table), current=f"{table}.html",
             pk=ds.schemas[table].get("primaryKey", [shown[0]])[0])
-    claims = {r["claim_id"]: r for r in _rows(ds, "claims")}
+    claims = {r["claim_id"]: r for r in rows.get("claims", [])}
     members: dict[str, list[dict]] = {}
-    for m in _rows(ds, "relation_members"):
+    for m in rows.get("relation_members", []):
         members.setdefault(m["relation_id"], []).append(m)
     ordered = sorted(ds.relations, key=lambda r: (r["expected"] != "violated", r["verdict"] != r["expected"],
                                                   r["verdict"] == "holds", r["relation_id"]))

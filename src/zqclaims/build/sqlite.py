@@ -14,12 +14,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pandas as pd
 import sqlite_utils
 
 from .dataset import Dataset
 
-SQL_TYPES = {"integer": int, "number": float, "boolean": int}
+SQL_TYPES = {"integer": int, "number": float, "boolean": int}  # sqlite3 stores True/False as 1/0
 #: Columns searched by full text, per table (those the table has).
 FTS = {
     "claims": ["quote", "quote_zh_hans", "statement_en"],
@@ -51,7 +50,7 @@ def write(path: Path, ds: Dataset) -> None:
                             not_null=[f["name"] for f in schema["fields"]
                                       if f.get("constraints", {}).get("required")])
         for name in _creation_order(ds):
-            db[name].insert_all(_records(ds.tables[name], ds.schemas[name]), batch_size=1000)
+            db[name].insert_all(_records(ds, name), batch_size=1000)
         _texts(db, ds)
         db.index_foreign_keys()
         for table, cols in FTS.items():
@@ -97,22 +96,13 @@ def _creation_order(ds: Dataset) -> list[str]:
     return order
 
 
-def _records(frame: pd.DataFrame, schema: dict):
-    """Rows as dicts with typed values, column by column (no per-cell type dispatch)."""
-    cols = {}
-    for f in schema.get("fields", []):
-        raw = frame[f["name"]] if f["name"] in frame.columns else pd.Series([""] * len(frame), index=frame.index)
-        kind = f.get("type", "string")
-        empty = raw == ""
-        if kind == "integer":
-            values = pd.to_numeric(raw.where(~empty), errors="raise").astype("Int64").astype(object)
-        elif kind == "number":
-            values = pd.to_numeric(raw.where(~empty), errors="raise").astype(object)
-        elif kind == "boolean":
-            values = raw.map({"true": 1, "false": 0}).astype(object)
-        else:
-            values = raw.astype(object)
-        cols[f["name"]] = values.where(~empty, None).tolist()
+def _records(ds: Dataset, table: str):
+    """Rows as dicts of typed values (:meth:`Dataset.columns`); dates as ISO text."""
+    cols = ds.columns(table)
+    kinds = {f["name"]: f.get("type", "string") for f in ds.schemas[table].get("fields", [])}
+    for name, kind in kinds.items():
+        if kind == "date":
+            cols[name] = [None if d is None else d.isoformat() for d in cols[name]]
     names = list(cols)
     return (dict(zip(names, row)) for row in zip(*cols.values()))
 

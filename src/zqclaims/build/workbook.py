@@ -42,8 +42,8 @@ def write(path: Path, ds: Dataset) -> None:
     about.title = "About"
     _about(about, ds)
     _dictionary(wb.create_sheet("Data dictionary"), ds)
-    for name, frame in ds.tables.items():
-        _table(wb.create_sheet(name[:31]), frame, ds.schemas[name])
+    for name in ds.tables:
+        _table(wb.create_sheet(name[:31]), ds, name)
     wb.save(path)
     # openpyxl stamps the time of saving as the modification time; the created day stands in for it
     stamp = f"{dt.datetime(*when):%Y-%m-%dT%H:%M:%SZ}".encode()
@@ -93,10 +93,12 @@ def _dictionary(ws, ds: Dataset) -> None:
         cell.alignment = WRAP
 
 
-def _table(ws, frame, schema: dict) -> None:
+def _table(ws, ds: Dataset, name: str) -> None:
+    frame, schema = ds.tables[name], ds.schemas[name]
     fields = [f for f in schema.get("fields", []) if f["name"] in frame.columns]
+    typed = ds.columns(name)
     ws.append([f["name"] for f in fields])
-    columns = [_column(frame[f["name"]].tolist(), f.get("type", "string")) for f in fields]
+    columns = [_formats(typed[f["name"]], f.get("type", "string")) for f in fields]
     for r, values in enumerate(zip(*columns), start=2):
         for c, (value, fmt) in enumerate(values, start=1):
             if value is None:
@@ -108,23 +110,22 @@ def _table(ws, frame, schema: dict) -> None:
     _finish(ws, widths=[_width([f["name"], *frame[f["name"]].tolist()]) for f in fields])
 
 
-def _column(cells: list[str], kind: str) -> list[tuple[object, str]]:
-    """(value, number format) per cell of one column; None for an empty cell."""
+def _formats(values: list, kind: str) -> list[tuple[object, str]]:
+    """(value, number format) per cell of one typed column (:meth:`Dataset.columns`)."""
     if kind == "integer":
-        return [(int(v), INTEGRAL) if v != "" else (None, "") for v in cells]
+        return [(v, INTEGRAL) for v in values]
     if kind == "number":
-        out = []
-        for v in cells:
-            x = float(v) if v != "" else None
-            out.append((None, "") if x is None else (int(x), INTEGRAL) if x.is_integer() and abs(x) < 2**53
-                       else (x, DECIMAL))
-        return out
+        return [(int(v), INTEGRAL) if v is not None and v.is_integer() and abs(v) < 2**53 else (v, DECIMAL)
+                for v in values]
     if kind == "boolean":
-        return [({"true": True, "false": False}[v], "General") if v != "" else (None, "") for v in cells]
-    if kind == "date" or (cells and all(PARTIAL_DATE.match(v) for v in cells if v) and any(cells)):
-        return [(dt.datetime.strptime(v, "%Y-%m-%d"), DATE) if FULL_DATE.match(v) else
-                ((v, TEXT) if v else (None, "")) for v in cells]
-    return [(v, TEXT) if v != "" else (None, "") for v in cells]
+        return [(v, "General") for v in values]
+    if kind == "date":
+        return [(v, DATE) for v in values]
+    if any(values) and all(PARTIAL_DATE.match(v) for v in values if v is not None):
+        # a string column of ISO dates, some partial (events.date): dates where the day is known
+        return [(dt.date.fromisoformat(v), DATE) if v is not None and FULL_DATE.match(v) else (v, TEXT)
+                for v in values]
+    return [(v, TEXT) for v in values]
 
 
 def _width(values: list[str]) -> float:

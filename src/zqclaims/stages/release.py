@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import os
-from pathlib import Path
 
 from .. import limits, release, transaction
 from ..findings import CouldNotRun, Finding
@@ -55,8 +54,7 @@ def compare(pkg) -> tuple[dict, list[Finding]]:
     digests = {}
     for f in files:
         try:
-            limit = release.LIMIT_BY_SUFFIX.get(Path(f).suffix, limits.MAX_CSV_BYTES)
-            digests[f] = pkg.digest(f, limit)
+            digests[f] = pkg.digest(f, release.limit_for(f))
         except (TooLarge, UnsafePath, CouldNotRun):
             digests[f] = "unreadable"
     pkg.__dict__["rule_digests"] = {f: d for f, d in digests.items() if f.startswith(release.RULE_FOLDERS)}
