@@ -114,7 +114,7 @@ def frictionless_descriptor(pkg: Package) -> tuple[dict, list[Finding]]:
                 res[key] = released.get(key)
         if res.get("type") == "table" and isinstance(name, str) and name in pkg.resources:
             try:
-                res["schema"] = pkg.schema(name)
+                res["schema"] = _v1_self_references(pkg.schema(name))
             except RuleError as exc:
                 findings.append(Finding(DESCRIPTOR, None, f"resources[{name}].schema", "rules-invalid", str(exc),
                                         "restore the Table Schema from a trusted release"))
@@ -133,6 +133,23 @@ def frictionless_descriptor(pkg: Package) -> tuple[dict, list[Finding]]:
         kept.append(res)
     desc["resources"] = kept
     return desc, findings
+
+
+def _v1_self_references(schema: dict) -> dict:
+    """``schema`` with each Data Package v2 self-reference (a foreign key whose
+    ``reference`` has no ``resource``) written as Frictionless 5 holds it
+    internally (``"resource": ""``): its profile still requires the key, and
+    it adds the key itself only when it loads a schema, not when it validates
+    a descriptor."""
+    keys = schema.get("foreignKeys")
+    if not isinstance(keys, list) or not any(isinstance(k, dict) and isinstance(k.get("reference"), dict)
+                                             and "resource" not in k["reference"] for k in keys):
+        return schema
+    schema = copy.deepcopy(schema)
+    for key in schema["foreignKeys"]:
+        if isinstance(key, dict) and isinstance(key.get("reference"), dict):
+            key["reference"].setdefault("resource", "")
+    return schema
 
 
 def _dialect(pkg: Package, name: str, res: dict):
