@@ -3,7 +3,7 @@
 Not part of the test run (it writes about 1 GB and takes minutes). Each case
 copies the shipped package, damages it, runs the installed CLI in a
 subprocess and reports the exit code, the wall time and the peak resident
-memory of the child. The bar (README "Threat model"): every case ends with a
+memory of the child. The bar (docs/validation.md "Threat model"): every case ends with a
 documented exit code in well under a minute and under 1 GB.
 
     python benchmarks/hostile.py [CASE ...]      # default: every case

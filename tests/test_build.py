@@ -82,8 +82,9 @@ def test_zip_is_the_package_and_validates_with_both_validators(dist: Path, tmp_p
                                                         + (0, 0, 0)}
         zf.extractall(tmp_path)
     top = tmp_path / f"{NAME}-{VERSION}"
-    for name in ("datapackage.json", "README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md",
-                 "resources/claims.csv", "schemas/claims.schema.json", "checks/claims.json"):
+    for name in ("datapackage.json", "README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "CONTRIBUTING.md",
+                 "docs/methods.md", "docs/data.md", "resources/claims.csv", "schemas/claims.schema.json",
+                 "checks/claims.json"):
         assert (top / name).is_file(), name
     for rel, data in tree(top).items():
         assert data == (ROOT / rel).read_bytes(), rel

@@ -17,12 +17,16 @@ from zqclaims.stages.coverage import IDIOMS
 from .conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DATA = (ROOT / "docs/data.md").read_text(encoding="utf-8")
+METHODS = (ROOT / "docs/methods.md").read_text(encoding="utf-8")
+VALIDATION = (ROOT / "docs/validation.md").read_text(encoding="utf-8")
+PERFORMANCE = (ROOT / "docs/performance.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("schema", sorted((ROOT / "schemas").glob("*.schema.json")), ids=lambda p: p.stem)
 def test_data_dictionary_lists_every_field_with_its_description(schema: Path) -> None:
     name = schema.name.removesuffix(".schema.json")
-    section = README.split(f"### {name} (")[1].split("\n### ")[0].split("\n## ")[0]
+    section = DATA.split(f"### {name} (")[1].split("\n### ")[0].split("\n## ")[0]
     fields = json.loads(schema.read_text(encoding="utf-8"))["fields"]
     rows = re.findall(r"^\| `([a-z0-9_]+)` \| (\w+) \| (.*) \|$", section, flags=re.M)
     assert rows == [(f["name"], f["type"], f["description"]) for f in fields]
@@ -35,13 +39,13 @@ def test_every_field_has_a_description() -> None:
 
 
 def test_check_list_matches_the_code() -> None:
-    listed = re.findall(r"^\| `([a-z<>-]+)` \|", README.split("## Checks")[1], flags=re.M)
+    listed = re.findall(r"^\| `([a-z<>-]+)` \|", VALIDATION.split("## Checks")[1], flags=re.M)
     assert listed == list(all_checks())
 
 
 def test_idiom_list_matches_the_code() -> None:
     for word in IDIOMS:
-        assert word in README.split("## Checks")[1]
+        assert word in VALIDATION.split("## Checks")[1]
 
 
 def test_setup_commands_agree_with_ci() -> None:
@@ -80,16 +84,16 @@ def test_versions_agree() -> None:
     assert f"version: {desc['version']}" in (ROOT / "CITATION.cff").read_text(encoding="utf-8")
 
 
-def test_relations_example_in_readme_is_real_output() -> None:
+def test_relations_example_in_methods_is_real_output() -> None:
     from .conftest import run
-    block = README.split("$ zqclaims relations . --type share\n")[1].split("```")[0]
+    block = METHODS.split("$ zqclaims relations . --type share\n")[1].split("```")[0]
     assert run("relations", str(ROOT), "--type", "share").stdout == block
 
 
 def test_limits_table_matches_the_code() -> None:
     from zqclaims import limits
 
-    section = README.split("### Limits")[1].split("\n## ")[0]
+    section = VALIDATION.split("### Limits")[1].split("\n## ")[0]
     rows = dict(re.findall(r"^\| .* \(`([a-z_]+)`\) \| ([0-9,]+) \|$", section, flags=re.M))
     assert rows == {k: f"{v:,}" for k, v in limits.ALL.items()}
 
@@ -97,15 +101,15 @@ def test_limits_table_matches_the_code() -> None:
 def test_exit_codes_are_documented() -> None:
     from zqclaims import cli
 
-    section = README.split("### Exit codes")[1].split("\n## ")[0]
+    section = VALIDATION.split("### Exit codes")[1].split("\n## ")[0]
     codes = [int(c) for c in re.findall(r"^\| (\d) \|", section, flags=re.M)]
     assert codes == sorted({cli.EXIT_VALID, cli.EXIT_FINDINGS, cli.EXIT_USAGE, cli.EXIT_COULD_NOT_RUN,
                             cli.EXIT_INTERNAL})
 
 
 def test_performance_table_is_the_committed_benchmark_output() -> None:
-    """The README's table is benchmarks/results.md as benchmarks/bench.py wrote it."""
-    block = README.split("<!-- performance:start -->\n")[1].split("<!-- performance:end -->")[0]
+    """The table in docs/performance.md is benchmarks/results.md as benchmarks/bench.py wrote it."""
+    block = PERFORMANCE.split("<!-- performance:start -->\n")[1].split("<!-- performance:end -->")[0]
     assert block == (ROOT / "benchmarks" / "results.md").read_text(encoding="utf-8")
     result = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     assert [r["n"] for r in result["sizes"]] == [1, 10, 100, 1000]
@@ -147,3 +151,48 @@ def test_constraints_pin_every_dependency_within_its_declared_range() -> None:
         name = canonicalize_name(req.name)
         assert name in pins, f"{req.name} is not pinned in constraints.txt"
         assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {dep}"
+
+
+def test_readme_answers_the_users_questions_in_order_and_stays_short() -> None:
+    headings = re.findall(r"^## (.*)$", README, flags=re.M)
+    assert headings == ["What is in it", "Get it", "Load it", "Use it in …", "Check it", "Cite", "Report a correction",
+                        "Documentation", "Licence"]
+    assert len(README.splitlines()) <= 300, "methods and reference belong in docs/"
+
+
+DOCUMENTS = ["README.md", "CONTRIBUTING.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    out = set()
+    for heading in re.findall(r"^#+ (.*)$", markdown, flags=re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower().replace("`", ""))
+        out.add(slug.replace(" ", "-"))
+    return out
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS)
+def test_every_relative_link_resolves_to_a_file_and_heading(doc: str) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (ROOT / doc).parent / path if path else ROOT / doc
+        assert file.resolve().is_file(), f"{doc}: link to missing {target}"
+        if anchor:
+            assert anchor in _anchors(file.read_text(encoding="utf-8")), f"{doc}: no heading for #{anchor}"
+
+
+def test_search_phrases_for_the_originals_are_in_the_archived_texts() -> None:
+    from zqclaims.textnorm import to_simplified
+
+    table = METHODS.split("<!-- sources:start -->")[1].split("<!-- sources:end -->")[0]
+    rows = re.findall(r"^\| ([0-9a-z-]+) \| [^|]+ \| (.+) \|$", table, flags=re.M)
+    articles = sorted(p.stem for p in (ROOT / "resources/articles").glob("*.txt"))
+    assert sorted(a for a, _ in rows) == articles
+    for article, phrase in rows:
+        text = to_simplified((ROOT / f"resources/articles/{article}.txt").read_text(encoding="utf-8"))
+        assert phrase.strip() in text, (article, phrase)

@@ -1,6 +1,6 @@
 """Command line: parse options, call the library, render, exit. No logic here.
 
-Exit codes (README "Exit codes"): 0 valid, 1 findings, 2 usage error (including
+Exit codes (docs/validation.md "Exit codes"): 0 valid, 1 findings, 2 usage error (including
 a path that is not a package directory), 3 could not run (a missing or
 unreadable file), 4 internal error (a bug in zqclaims; no traceback is shown
 unless ZQCLAIMS_DEBUG=1).
@@ -55,7 +55,7 @@ def guarded(command: str):
                 emit(f"Error: internal error in zqclaims {command} {__version__} (a bug in zqclaims, "
                      f"not necessarily a problem in your package): {type(exc).__name__}: "
                      f"{render.clean(str(exc))[:300]}", err=True)
-                emit("Hint: please report it with the command you ran (README 'Reporting a problem'); "
+                emit("Hint: please report it with the command you ran (README 'Report a correction'); "
                      "ZQCLAIMS_DEBUG=1 shows the traceback", err=True)
                 sys.exit(EXIT_INTERNAL)
         return inner
@@ -155,8 +155,9 @@ def fmt_command(package_dir: str, check: bool, force: bool) -> None:
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--max-lines", type=click.IntRange(min=0), default=200, show_default=True,
               help="Lines shown per table in text (0: all); JSON has everything.")
+@click.option("--summary", is_flag=True, help="Text: only the counts and columns per table, no records.")
 @guarded("diff")
-def diff_command(old: str, new: str, output: str, max_lines: int) -> None:
+def diff_command(old: str, new: str, output: str, max_lines: int, summary: bool) -> None:
     """List what changed in the data from OLD to NEW (package directories or release zips).
 
     Rows are matched by primary key: added and removed keys, and each changed
@@ -169,7 +170,7 @@ def diff_command(old: str, new: str, output: str, max_lines: int) -> None:
     from . import diff as diff_mod
 
     doc = diff_mod.diff(old, new)
-    emit(render.diff_json(doc) if output == "json" else render.diff_text(doc, max_lines))
+    emit(render.diff_json(doc) if output == "json" else render.diff_text(doc, max_lines, summary))
     sys.exit(EXIT_VALID if doc["identical"] else EXIT_FINDINGS)
 
 

@@ -122,7 +122,7 @@ def _screen(path: str, i: int, exp: object) -> Finding | None:
                           "express the condition as a column of the checked data, or split the suite")
     if exp["type"] not in ALLOWED and _known(exp["type"]):
         return unsafe(".type", f"expectation type {exp['type']!r} is not in the allowed list",
-                      "use an allowed type (README 'Threat model'); for regular expressions "
+                      "use an allowed type (docs/validation.md 'Threat model'); for regular expressions "
                       "use expect_column_values_to_match_linear_regex")
     for where, reason in unsafe_patterns(kwargs, keys=("regex",)):
         return unsafe(f".kwargs.{where}", reason, "write the pattern in RE2 syntax (no back-references or look-around)")

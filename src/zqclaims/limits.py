@@ -1,4 +1,4 @@
-"""The bounds on what the validator reads from a package (README "Limits").
+"""The bounds on what the validator reads from a package (docs/validation.md "Limits").
 
 A package over a bound is not read further: the bound is a finding
 (``limit-*``), and the stages that would read the oversized file are skipped,

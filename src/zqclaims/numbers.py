@@ -133,7 +133,7 @@ def interval(value: str, multiplier: Fraction, unit_base: str, qualifier: str,
              bounded_share: bool) -> tuple[Fraction | None, bool, Fraction | None, bool]:
     """The interval (lower, lower_inclusive, upper, upper_inclusive) a claim allows.
 
-    ``None`` as a bound means unbounded. See README, "The interval rule".
+    ``None`` as a bound means unbounded. See docs/methods.md, "The interval rule".
     """
     v = parse_value(value) * multiplier
     half = precision(value) * multiplier / 2

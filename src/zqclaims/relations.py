@@ -10,7 +10,7 @@ intervals:
   the relation's tolerance when one is set).
 
 The relation *holds* when the two intervals meet, and, where the derived
-quantity is a count of things, when they meet at a whole number. See README,
+quantity is a count of things, when they meet at a whole number. See docs/methods.md,
 "Relations", for the rule of each type.
 
 Bounds are ``fractions.Fraction`` (exact); an unbounded side is ``±math.inf``.

@@ -49,7 +49,7 @@ def root() -> Path:
     if (checkout / "pyproject.toml").is_file() and (checkout / "datapackage.json").is_file():
         return checkout
     raise CouldNotRun("this zqclaims installation carries no released rules",
-                      "reinstall zqclaims from a trusted source (README 'Checking a copy')")
+                      "reinstall zqclaims from a trusted source (docs/validation.md 'Checking a copy')")
 
 
 @lru_cache(maxsize=1)

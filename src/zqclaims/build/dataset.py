@@ -21,7 +21,9 @@ from .. import relations as relations_mod
 from ..spans import article_texts
 
 #: Files besides the package parts that a release archive carries, when present.
-DOCUMENTS = ("README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md")
+DOCUMENTS = ("README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "CONTRIBUTING.md")
+#: The documentation the README links to: the Markdown files directly in this folder.
+DOCS = "docs"
 WEB_URL = re.compile(r"^https?://[^\s<>\"']+$")
 
 
@@ -121,7 +123,9 @@ def load(path: str | Path) -> Dataset:
 
 def _release_files(pkg: package_mod.Package) -> list[str]:
     files, _odd, _stopped = release.walk(pkg.root)  # links and odd files are never followed
-    return sorted(set(files) | {d for d in DOCUMENTS if _regular(pkg.root / d)})
+    docs = pkg.root / DOCS
+    pages = [f"{DOCS}/{p.name}" for p in docs.glob("*.md")] if docs.is_dir() and not docs.is_symlink() else []
+    return sorted(set(files) | {d for d in (*DOCUMENTS, *pages) if _regular(pkg.root / d)})
 
 
 def _regular(p: Path) -> bool:

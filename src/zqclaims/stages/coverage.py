@@ -30,7 +30,7 @@ MEASURES = ("分之|個|个|家|名|支|次|場|场|項|项|條|条|大|成|屆|
             "類|类|種|种|輪|轮|級|级|倍|天|周|週|所|套|台|臺|處|处|片|元|億|亿|萬|万|份|人|層|层")
 CN_QUANTITY = re2.compile(f"(?:[{LEAD}][{NUMERALS}]*|[万萬][亿億])(?:{MEASURES})")
 
-#: Idioms whose numerals are not quantities (documented in the README).
+#: Idioms whose numerals are not quantities (documented in docs/validation.md).
 IDIOMS = {
     "一批": "'a batch of', an indefinite amount",
     "一流": "'first-class'",

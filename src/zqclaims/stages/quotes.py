@@ -88,7 +88,7 @@ def _event_dates(pkg: Package, texts: dict[str, str]) -> Iterator[Finding]:
         if problem:
             yield Finding(path, int(line), "date", "event-date-untraced", problem,
                           "quote the words that give the date, or name the date_rule that derives it "
-                          "(README \"The data model\", event dates)")
+                          "(docs/data.md \"The data model\", event dates)")
 
 
 def _clip(text: str, length: int | None = None, width: int = 60) -> str:

@@ -37,7 +37,7 @@ def run(pkg: Package) -> Iterator[Finding]:
     mem = rel.members(pkg)  # joined with the claims' exact intervals once, shared below
     for check, problems, hint in (
             ("relation-members", rel.structure_problems(pkg, mem),
-             "see README 'Relations' for the roles of each type; fix resources/relation_members.csv"),
+             "see docs/methods.md 'Relations' for the roles of each type; fix resources/relation_members.csv"),
             ("relation-units", rel.unit_problems(pkg, mem),
              "relate figures of one measure; a share or growth rate must be a claim in percent")):
         for rec in problems.itertuples():

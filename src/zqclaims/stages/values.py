@@ -5,7 +5,7 @@
 - ``value`` x the unit's multiplier (resources/units.csv) = ``value_base``, and
   ``unit_base`` is the unit's base;
 - ``lower``/``upper`` and their inclusivity follow the interval rule
-  (:func:`zqclaims.numbers.interval`, README "The interval rule").
+  (:func:`zqclaims.numbers.interval`, docs/methods.md "The interval rule").
 """
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ def run(pkg: Package) -> Iterator[Finding]:
                 yield Finding(path, row, side, "value-interval",
                               f"{qualifier} {value} {unit} gives {side} "
                               f"{fmt_decimal(bound) or '(unbounded)'}, not {cell or '(unbounded)'}",
-                              "see README 'The interval rule'")
+                              "see docs/methods.md 'The interval rule'")
             elif bound is not None and inc_cell != ("true" if inc else "false"):
                 yield Finding(path, row, f"{side}_inclusive", "value-interval",
                               f"{side} bound {fmt_decimal(bound)} should be "
-                              f"{'inclusive' if inc else 'exclusive'}", "see README 'The interval rule'")
+                              f"{'inclusive' if inc else 'exclusive'}", "see docs/methods.md 'The interval rule'")
