@@ -181,8 +181,9 @@ def relations_text(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def diff_text(doc: dict, per_table: int = 0) -> str:
-    """What changed, table by table: + added key, - removed key, ~ key field: old -> new."""
+def diff_text(doc: dict, per_table: int = 0, summary: bool = False) -> str:
+    """What changed, table by table: + added key, - removed key, ~ key field: old -> new;
+    with ``summary`` only the counts and columns per table (what a changelog states)."""
     old, new = doc["old"], doc["new"]
     lines = [f"diff: {clean(old['source'])} ({clean(old['name'])} {clean(old['version'])}) -> "
              f"{clean(new['source'])} ({clean(new['name'])} {clean(new['version'])})"]
@@ -199,9 +200,9 @@ def diff_text(doc: dict, per_table: int = 0) -> str:
         items = [f"  + {clean(k)}" for k in t.get("added", [])] + [f"  - {clean(k)}" for k in t.get("removed", [])]
         items += [f"  ~ {clean(c['key'])} {clean(c['field'])}: {_short(c['old'])} -> {_short(c['new'])}"
                   for c in t.get("changed", [])]
-        shown = items if not per_table else items[:per_table]
+        shown = [] if summary else items if not per_table else items[:per_table]
         lines.extend(shown)
-        if len(items) > len(shown):
+        if len(items) > len(shown) and not summary:
             lines.append(f"  … and {len(items) - len(shown):,} more (--max-lines 0 shows all)")
     for k, paths in doc["texts"].items():
         lines.extend(f"text {k}: {clean(p)}" for p in paths)
