@@ -96,7 +96,7 @@ def test_a_new_version_needs_a_changelog_entry_and_must_be_newer(tmp_path: Path)
     desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
     desc["version"] = "0.0.1"
     (pkg / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
-    problems = version_problems(pkg, {"0.5.0": {}}, "## [0.5.1] - 2026-11-22")
+    problems = version_problems(pkg, {"0.5.0": {}}, "## [0.6.0] - 2026-11-22")
     assert problems == ["version 0.0.1 is not newer than recorded release(s) 0.5.0",
                         "CHANGELOG.md has no '## [0.0.1] - <date>' entry"]
 

@@ -1,3 +1,3 @@
 """zqclaims: validator and tools for the zhaoqing-investment-claims data package."""
 
-__version__ = "0.5.1"
+__version__ = "0.6.0"

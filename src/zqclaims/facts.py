@@ -54,7 +54,7 @@ def first_claims(claims: pd.DataFrame, relations: pd.DataFrame, members: pd.Data
     is two group-bys, and rounds are bounded by the number of relations."""
     ids = pd.Series(pd.unique(claims["claim_id"]))
     rank = id_order(ids)
-    label = pd.Series(rank.to_numpy(), index=ids.to_numpy())
+    label = pd.Series(rank.to_numpy(copy=True), index=ids.to_numpy())  # updated below: never a view of rank
     same = relations.loc[relations["relation_type"] == "same_fact", "relation_id"]
     links = members.loc[members["relation_id"].isin(same) & members["claim_id"].isin(ids),
                         ["relation_id", "claim_id"]].drop_duplicates()

@@ -212,7 +212,7 @@ def _common(mem: pd.DataFrame, role: str, index: pd.Index) -> pd.DataFrame:
     bound, exclusive when any bound at that value is exclusive."""
     sel = mem[mem["role"] == role].copy()
     g = sel.groupby("relation_id")
-    lo, hi = g["lo"].agg(max), g["hi"].agg(min)
+    lo, hi = g["lo"].max(), g["hi"].min()
     sel["at_lo"], sel["at_hi"] = sel["lo"] == sel["relation_id"].map(lo), sel["hi"] == sel["relation_id"].map(hi)
     lo_inc = (~sel["at_lo"] | sel["lo_inc"].astype(bool)).groupby(sel["relation_id"]).all()
     hi_inc = (~sel["at_hi"] | sel["hi_inc"].astype(bool)).groupby(sel["relation_id"]).all()

@@ -136,4 +136,4 @@ class _Evaluator:
         ftype = self.types.get(col, "string")
         values = self.df[col]
         verdict = {v: bool(validator.is_valid(cast(v, ftype))) for v in pd.unique(values[values != ""])}
-        return values.map(verdict).fillna(True).to_numpy(dtype=bool)
+        return values.map(verdict).ne(False).to_numpy(dtype=bool)  # an empty cell is not checked: True
