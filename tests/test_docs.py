@@ -196,3 +196,40 @@ def test_search_phrases_for_the_originals_are_in_the_archived_texts() -> None:
     for article, phrase in rows:
         text = to_simplified((ROOT / f"resources/articles/{article}.txt").read_text(encoding="utf-8"))
         assert phrase.strip() in text, (article, phrase)
+
+
+def _pins(name: str) -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            pkg, _, version = line.partition("==")
+            pins[canonicalize_name(pkg)] = version
+    return pins
+
+
+def test_minimum_constraints_pin_every_declared_lower_bound_exactly() -> None:
+    """constraints-minimum.txt (the CI leg on declared minimums) installs each direct dependency at the
+    lower bound pyproject.toml declares, so "the ranges are tested" holds at both ends."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    pins = _pins("constraints-minimum.txt")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        declared += [d for d in extra if not d.startswith("zqclaims")]
+    for dep in declared:
+        req = Requirement(dep)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not pinned in constraints-minimum.txt"
+        floors = [s.version for s in req.specifier if s.operator == ">="]
+        if floors:
+            assert Version(pins[name]) == Version(floors[0]), f"{req.name}=={pins[name]} is not its floor {dep}"
+        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {dep}"
+    workflow = (ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    assert '-c constraints-minimum.txt' in workflow and '-c constraints.txt' in workflow

@@ -27,9 +27,11 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 def emit(text: str, err: bool = False) -> None:
     """Write a line as UTF-8 whatever the terminal's encoding; never fails on odd characters."""
-    stream = click.get_binary_stream("stderr" if err else "stdout")
-    stream.write(text.encode("utf-8", "backslashreplace") + b"\n")
+    stream = sys.stderr if err else sys.stdout
     stream.flush()
+    binary = getattr(stream, "buffer", stream)  # the bytes under the text stream (a test runner's, too)
+    binary.write(text.encode("utf-8", "backslashreplace") + b"\n")
+    binary.flush()
 
 
 def guarded(command: str):
