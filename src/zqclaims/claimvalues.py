@@ -32,7 +32,7 @@ def _compute(pkg: Package) -> pd.DataFrame:
     units = pkg.frame("units").drop_duplicates("unit").set_index("unit")  # a duplicate is a table-primary-key
     kinds = dict(zip(pkg.frame("indicators")["indicator_id"], pkg.frame("indicators")["kind"]))
     u_base = claims["unit"].map(units["unit_base"])
-    u_mult = claims["unit"].map(units["multiplier"]).fillna("")  # an unknown unit has no multiplier
+    u_mult = claims["unit"].map(units["multiplier"]).astype(object).fillna("")  # an unknown unit: no multiplier
     kind = claims["indicator_id"].map(kinds)
     mults: dict[object, Fraction | None] = {}  # one parse per unit, not per claim
     for m in pd.unique(u_mult):

@@ -1,5 +1,8 @@
 """Stage ``tables``: Frictionless validation of every resource (types,
 constraints, primary and foreign keys, hashes, sizes), plus canonical form.
+When column operations prove that Frictionless would find nothing
+(:mod:`zqclaims.tableproof`), Frictionless does not run; otherwise its
+findings are reported as they are.
 
 Frictionless gets :func:`descriptor.frictionless_descriptor`: Table Schemas
 inline from the rule set in use, no profile or dialect to resolve; its pattern
@@ -17,6 +20,7 @@ from .. import fmt
 from ..findings import CouldNotRun, Finding
 from ..package import DESCRIPTOR, Package, TooLarge, UnsafePath
 from ..regex import linear_frictionless, unsafe_patterns
+from ..tableproof import proves_clean
 from . import descriptor
 
 ID = "tables"
@@ -63,15 +67,34 @@ def prepare(pkg: Package) -> list[Finding]:
     return pkg.__dict__["_frictionless_problems"]
 
 
+def canonical(pkg: Package, name: str) -> str:
+    """The ``table-not-canonical`` problem of a table ('' when none), worked out once."""
+    done = pkg.__dict__.setdefault("_canonical", {})
+    if name not in done:
+        try:
+            done[name] = fmt.canonical_problem(pkg, name)
+        except CouldNotRun as exc:
+            done[name] = exc.message
+    return done[name]
+
+
+def proven_clean(pkg: Package) -> bool:
+    """Whether column operations prove that Frictionless would find nothing
+    (:mod:`zqclaims.tableproof`); then it need not run. Worked out once."""
+    if "_proven_clean" not in pkg.__dict__:
+        prepare(pkg)
+        pkg.__dict__["_proven_clean"] = proves_clean(pkg, pkg.__dict__["_frictionless_descriptor"],
+                                                     lambda name: canonical(pkg, name))
+    return pkg.__dict__["_proven_clean"]
+
+
 def run(pkg: Package) -> Iterator[Finding]:
     yield from prepare(pkg)
-    if not pkg.__dict__.get("_defer_frictionless"):  # validate() runs it in a worker (zqclaims.background)
+    # validate() runs Frictionless in a worker (zqclaims.background) unless the proof makes it unnecessary
+    if not pkg.__dict__.get("_defer_frictionless") and not proven_clean(pkg):
         yield from frictionless(pkg)
     for name in pkg.tabular():
-        try:
-            problem = fmt.canonical_problem(pkg, name)
-        except CouldNotRun as exc:
-            problem = exc.message
+        problem = canonical(pkg, name)
         if problem:
             yield Finding(pkg.path_of(name), None, "", "table-not-canonical", problem,
                           "run 'zqclaims fmt' to rewrite the file in canonical form")
