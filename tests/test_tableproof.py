@@ -29,7 +29,9 @@ CASES = [
 ] + [
     ("claims", "article_id", v) for v in ["nowhere", "", "2022-xijiang-daily-cluster-zone"]
 ] + [
-    ("claims", "claim_id", v) for v in ["C01", "c0001", "C0001x"]
+    ("claims", "claim_id", v) for v in ["C01", "c0001", "C0001x", "C0001\n"]
+] + [
+    ("articles", "url", v) for v in ["http://example.org/a\n", "ftp://x", "https://example.org/a"]
 ] + [
     ("claims", "modality", v) for v in ["Actual", "actual ", "target", ""]
 ] + [

@@ -23,11 +23,11 @@ those of the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from decimal import Decimal
 
 import pandas as pd
-
-from decimal import Decimal
 
 from .findings import CouldNotRun
 from .package import Package, TooLarge, UnsafePath
@@ -48,8 +48,33 @@ FORMS = {"integer": r"-?(?:0|[1-9][0-9]{0,17})", "number": r"-?(?:0|[1-9][0-9]{0
          "date": r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"}
 
 
+#: Pattern syntax on which Python's re and RE2 may disagree (Unicode classes, inline flags,
+#: lookaround, "{,n}", POSIX classes, escapes other than of punctuation): such patterns are matched with
+#: RE2, value by value.
+_RE2_ONLY = re.compile(r"\\[^.\-\[\]\\/()|*+?{}^$]|\(\?(?!:)|\{,|\[:")
+
+
 class _NotProven(Exception):
     """Raised inside the proof: Frictionless must decide."""
+
+
+def _matches(pattern: str, values: pd.Series, trusted: bool) -> bool:
+    """Whether every value matches ``^pattern$`` at its start, as Frictionless checks it (RE2).
+    The released rules are trusted: where their pattern uses only syntax on which Python's re
+    and RE2 agree, the values without a line break (where ``$`` would differ) are matched as a
+    column operation with the same pattern string; everything else goes through RE2."""
+    anchored = f"^{pattern}$"
+    rule = compile_rule(anchored)
+    rest = values
+    if trusted and not _RE2_ONLY.search(pattern):
+        try:
+            plain = ~values.str.contains("\n", regex=False)
+            if not bool(values[plain].str.match(anchored).all()):
+                return False
+            rest = values[~plain]
+        except re.error:
+            rest = values
+    return all(rule.match(v) for v in rest)
 
 
 def proves_clean(pkg: Package, desc: dict, canonical: Callable[[str], str]) -> bool:
@@ -62,8 +87,9 @@ def proves_clean(pkg: Package, desc: dict, canonical: Callable[[str], str]) -> b
         names = [r.get("name") if isinstance(r, dict) else None for r in resources]
         _need(len(set(names)) == len(names))
         tables: dict[str, tuple[dict, pd.DataFrame]] = {}
+        trusted = pkg.rules_source == "released"
         for res in resources:
-            _resource(pkg, res, tables, canonical)
+            _resource(pkg, res, tables, canonical, trusted)
         for name, (schema, frame) in tables.items():
             _foreign_keys(name, schema, frame, tables)
         return True
@@ -76,7 +102,7 @@ def _need(condition: bool) -> None:
         raise _NotProven
 
 
-def _resource(pkg: Package, res: object, tables: dict, canonical: Callable[[str], str]) -> None:
+def _resource(pkg: Package, res: object, tables: dict, canonical: Callable[[str], str], trusted: bool) -> None:
     _need(isinstance(res, dict) and set(res) <= RESOURCE_KEYS)
     name, path = res.get("name"), res.get("path")
     _need(isinstance(name, str) and name in pkg.resources and path == pkg.path_of(name))
@@ -100,12 +126,13 @@ def _resource(pkg: Package, res: object, tables: dict, canonical: Callable[[str]
     _need(isinstance(fields, list) and [f.get("name") if isinstance(f, dict) else None for f in fields]
           == [str(c) for c in frame.columns])
     if len(frame):
-        _need(not (frame == "").all(axis=1).any())  # a blank row
+        first = frame.iloc[:, 0] == ""
+        _need(not bool(first.any()) or not bool((frame[first] == "").all(axis=1).any()))  # a blank row
     keys = schema.get("primaryKey") or []
     keys = [keys] if isinstance(keys, str) else keys
     _need(isinstance(keys, list) and set(keys) <= set(frame.columns))
     for f in fields:
-        _field(f, frame[f["name"]], required=f["name"] in keys)
+        _field(f, frame[f["name"]], required=f["name"] in keys, trusted=trusted)
     if keys:
         cells = frame[keys]
         _need(not (cells == "").any(axis=None))
@@ -113,11 +140,14 @@ def _resource(pkg: Package, res: object, tables: dict, canonical: Callable[[str]
     tables[name] = (schema, frame)
 
 
-def _field(f: dict, col: pd.Series, required: bool) -> None:
+def _field(f: dict, col: pd.Series, required: bool, trusted: bool) -> None:
     _need(set(f) <= FIELD_KEYS and f.get("format", "default") == "default")
     ftype = f.get("type", "string")
     cons = f.get("constraints") or {}
     _need(isinstance(cons, dict) and set(cons) <= CONSTRAINTS)
+    if ftype == "string" and not set(cons) - {"required"}:  # free text: nothing to cast or match
+        _need(not (cons.get("required") or required) or not bool((col == "").any()))
+        return
     present = col[col != ""]
     if cons.get("required") or required:
         _need(len(present) == len(col))
@@ -131,8 +161,7 @@ def _field(f: dict, col: pd.Series, required: bool) -> None:
             _need(isinstance(cons["maxLength"], int) and bool((lengths <= cons["maxLength"]).all()))
         if "pattern" in cons:
             _need(isinstance(cons["pattern"], str))
-            rule = compile_rule(f"^{cons['pattern']}$")
-            _need(all(rule.match(v) for v in values))
+            _need(_matches(cons["pattern"], values, trusted))
         if "enum" in cons:
             _need(isinstance(cons["enum"], list) and all(isinstance(e, str) for e in cons["enum"]))
             _need(bool(values.isin(cons["enum"]).all()))

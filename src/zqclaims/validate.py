@@ -5,7 +5,9 @@ outside the package. The ``descriptor`` and ``limits`` stages gate the rest:
 when the descriptor cannot be read safely or a file is over a bound, the data
 stages are skipped and the report says why. With two cores, Frictionless (the
 row-by-row part of the ``tables`` stage) runs in a forked, still sandboxed
-worker beside the other stages (:mod:`zqclaims.background`); its findings are
+worker beside the other stages (:mod:`zqclaims.background`); when column
+operations prove it would find nothing (:mod:`zqclaims.tableproof`) it does not
+run, and the worker takes the :data:`OFFLOAD` stages instead. Findings are
 merged at the end, and they are the same as in one process.
 """
 
@@ -22,6 +24,9 @@ from .package import DESCRIPTOR
 from .stages import STAGES, descriptor, tables
 
 RULES = ("released", "package")
+#: Stages the second process takes when Frictionless need not run there: none has a side
+#: effect that another stage or the report reads.
+OFFLOAD = ("quotes", "facts", "terms")
 #: Stages that run whatever the gates say.
 UNGATED = {"descriptor", "release"}
 CHECKS = {
@@ -52,6 +57,7 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
         parallel = background.parallel() and tables in runs
         pkg.__dict__["_defer_frictionless"] = parallel
         worker: background.Pending | None = None
+        offloaded: set[str] = set()
         began = time.perf_counter()
         gated = False
         try:
@@ -62,8 +68,15 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
                     proving = time.perf_counter()
                     if not tables.proven_clean(pkg):
                         worker = background.Pending(lambda: _worker(pkg, report.keep))
+                    else:  # Frictionless need not run: the second core takes other stages instead
+                        moved = [s for s in runs if s.ID in OFFLOAD]
+                        offloaded = {s.ID for s in moved}
+                        worker = background.Pending(lambda: _stages_worker(pkg, moved, report.keep)) \
+                            if moved else None
                     report.timings["tables: proof"] = time.perf_counter() - proving
                 report.stages.append(stage.ID)
+                if stage.ID in offloaded:
+                    continue
                 before = report.total()
                 _run(stage, pkg, report)
                 if stage.ID == "descriptor" and (descriptor.gating(pkg) or not pkg.descriptor):
@@ -124,6 +137,14 @@ def _worker(pkg: package_mod.Package, keep: int) -> Report:
     except guard.Blocked:
         pass  # recorded by the worker's sandbox and sent back
     sink.timings["tables: frictionless"] = time.perf_counter() - started
+    return sink
+
+
+def _stages_worker(pkg: package_mod.Package, stages: list, keep: int) -> Report:
+    """What the second process does when Frictionless need not run: the :data:`OFFLOAD` stages."""
+    sink = Report(keep=keep)
+    for stage in stages:
+        _run(stage, pkg, sink)
     return sink
 
 
