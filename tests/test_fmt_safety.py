@@ -344,3 +344,31 @@ def test_the_writer_refuses_what_would_not_read_back() -> None:
     data = canonical_rows(["id"], [[""], ["a\rb"], ['say "hi", then\r\nleave']], "t.csv")
     assert data == b'id\n""\n"a\rb"\n"say ""hi"", then\r\nleave"\n'
     assert read_table(data, "t.csv").body == [[""], ["a\rb"], ['say "hi", then\r\nleave']]
+
+
+# -- the fast proof of canonical bytes (read while the validator parses) -----
+
+CANONICAL = b'claim_id,note\nC0001,"a, b"\nC0002,"said ""yes"""\nC0003,"two\nlines"\nC0004,\n'
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbf" + CANONICAL,                                  # byte-order mark
+    CANONICAL.replace(b"\n", b"\r\n"),                            # CRLF
+    CANONICAL.replace(b"C0004,\n", b"C0004,\r\n"),                # one CR
+    CANONICAL.replace(b"C0001,", b'"C0001",'),                    # quotes not needed
+    CANONICAL.replace(b"C0004,\n", b"C0004\n"),                   # a short record
+    CANONICAL.replace(b"C0004,\n", b"C0004,,\n"),                 # a long record
+    CANONICAL + b"\n",                                            # a blank line
+    CANONICAL[:-1],                                               # no final newline
+    CANONICAL.replace(b"claim_id,note", b"claim_id,claim_id"),    # a repeated label
+    b"",                                                          # nothing
+], ids=["bom", "crlf", "cr", "quoted", "short", "long", "blank", "no-newline", "label", "empty"])
+def test_the_fast_canonical_proof_refuses_every_deviation(data: bytes, tmp_path: Path) -> None:
+    assert not _parsed(tmp_path, data).canonical_bytes
+    assert _parsed(tmp_path, CANONICAL).canonical_bytes  # and holds on the canonical bytes
+
+
+def _parsed(root: Path, data: bytes) -> package.Table:
+    (root / "t.csv").write_bytes(data)
+    pkg = package.Package(root, {"resources": [{"name": "t", "path": "t.csv", "type": "table"}]})
+    return pkg.table("t")

@@ -109,33 +109,50 @@ def _key_spec(header: list[str], schema: dict) -> list[tuple[int, str]]:
     return [(header.index(k), types.get(k, "string")) for k in pk if isinstance(k, str) and k in header]
 
 
-def frame_is_canonical(data: bytes, frame: pd.DataFrame, schema: dict) -> bool:
-    """True when ``data`` is exactly what :func:`write_rows` writes for the already parsed
-    ``frame`` (cells as strings, columns in file order) in primary-key order: the frame is
-    written back in chunks by the C csv writer (which quotes as :func:`_line` does for
-    cells without a carriage return) and compared with the bytes, and the key is checked
-    to be strictly increasing as a column operation. False means "not proven" (a carriage
-    return, a repeated key whose order depends on the whole row, a key that is not a whole
-    number): the caller then reads, sorts and rewrites the file to diagnose."""
+class _Appender:
+    """A file-like object for csv.writer that collects lines (faster than StringIO for CJK)."""
+
+    def __init__(self, parts: list[str]) -> None:
+        self.write = parts.append
+
+
+class CanonicalBytes:
+    """Whether CSV bytes are exactly what the C csv writer writes for the records they parse
+    to, worked out as the records are read (so the file is compared once, in chunks, while it
+    is parsed). The writer quotes as :func:`_line` does for cells without a carriage return;
+    a file with a carriage return, a byte-order mark, an empty header or a record with a
+    different number of cells than the header is never proven canonical."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pos = 0
+        self.holds = not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
+
+    def rows(self, rows: list[list[str]], width: int) -> None:
+        """Compare the next ``rows`` (the header first) with the bytes that follow."""
+        if not self.holds:
+            return
+        if not width or any(len(r) != width for r in rows):
+            self.holds = False
+            return
+        parts: list[str] = []
+        csv.writer(_Appender(parts), lineterminator="\n").writerows(rows)
+        out = "".join(parts).encode("utf-8")
+        if self._data[self._pos:self._pos + len(out)] != out:
+            self.holds = False
+        self._pos += len(out)
+
+    def finished(self) -> bool:
+        """True when every byte was matched."""
+        return self.holds and self._pos == len(self._data)
+
+
+def in_key_order(frame: pd.DataFrame, schema: dict) -> bool:
+    """True when the parsed ``frame`` (cells as strings, columns in file order) is strictly
+    increasing in its primary key, checked as a column operation. False means "not proven"
+    (a repeated key whose order depends on the whole row, a key that is not a whole number):
+    the caller then reads, sorts and rewrites the file to diagnose."""
     header = [str(c) for c in frame.columns]
-    if data.startswith(b"\xef\xbb\xbf") or b"\r" in data or not header:
-        return False
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(header)
-    head = buf.getvalue().encode("utf-8")
-    if not data.startswith(head):
-        return False  # also a repeated label, which the parsed frame carries with a suffix
-    pos = len(head)
-    for start in range(0, len(frame), 5000):
-        buf = io.StringIO()
-        part = frame.iloc[start:start + 5000].to_numpy(dtype=object).tolist()
-        csv.writer(buf, lineterminator="\n").writerows(part)
-        out = buf.getvalue().encode("utf-8")
-        if data[pos:pos + len(out)] != out:
-            return False
-        pos += len(out)
-    if pos != len(data):
-        return False
     spec = _key_spec(header, schema)
     if not spec or len(frame) < 2:
         return True

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import safejson, transaction
-from .csvcanon import Table, frame_is_canonical, read_table, sort_by_key, write_rows
+from .csvcanon import Table, in_key_order, read_table, sort_by_key, write_rows
 from .findings import CouldNotRun, Finding
 from .package import DESCRIPTOR, Package, UnsafePath, locate, read_bytes, safe_path
 from .limits import MAX_TEXT_BYTES
@@ -231,9 +231,8 @@ def canonical_problem(pkg: Package, name: str) -> str:
     try:
         item = _table_resource(pkg, name)
         parsed = pkg.table(name)
-        if not parsed.problems and frame_is_canonical(pkg.read(item.relpath), parsed.frame,
-                                                      _schema(pkg, item.res)):
-            return ""  # proven from the frame the validator already parsed; otherwise diagnosed below
+        if not parsed.problems and parsed.canonical_bytes and in_key_order(parsed.frame, _schema(pkg, item.res)):
+            return ""  # proven while the validator parsed the file; otherwise diagnosed below
         raw, table = _read_csv(pkg, item.relpath)
         want = _canonical(pkg, item, table)
     except CouldNotRun as exc:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import limits, release, safejson
+from .csvcanon import CanonicalBytes
 from .findings import CouldNotRun, Finding, UsageProblem
 
 DESCRIPTOR = "datapackage.json"
@@ -129,6 +130,9 @@ class Table:
     frame: pd.DataFrame
     problems: list[Finding]
     over_limit: bool = False
+    #: The bytes are exactly what the csv writer writes for these records (no carriage return,
+    #: no byte-order mark, every record as wide as the header): canonical form but for the order.
+    canonical_bytes: bool = False
 
 
 @dataclass
@@ -158,9 +162,18 @@ class Package:
             digests[relpath] = hashlib.sha256(self.read(relpath, limit)).hexdigest()
         return digests[relpath]
 
+    def size(self, relpath: str, limit: int = limits.MAX_CSV_BYTES) -> int:
+        """The byte count of a package file as read (cached, so it outlives :meth:`forget`)."""
+        sizes = self.__dict__.setdefault("_sizes", {})
+        if relpath not in sizes:
+            sizes[relpath] = len(self.read(relpath, limit))
+        return sizes[relpath]
+
     def forget(self, relpath: str) -> None:
-        """Drop a file's cached bytes once nothing needs them (its digest is kept)."""
-        self.digest(relpath)
+        """Drop a file's cached bytes once nothing needs them (its digest and size are kept)."""
+        if relpath in self._bytes:
+            self.digest(relpath)
+            self.size(relpath)
         self._bytes.pop(relpath, None)
 
     # -- resources ---------------------------------------------------------
@@ -285,6 +298,8 @@ class Package:
                             f"{limits.MAX_COLUMNS}", "restore the header row; extra columns are not read", 1)
             width = len(header)
             labels = _unique_labels(header)
+            canon = CanonicalBytes(raw)
+            canon.rows([header], width if len(set(header)) == len(header) else 0)
             for row in reader:
                 starts.append(line + 1)
                 line = reader.line_num
@@ -300,8 +315,10 @@ class Package:
                     return over("limit-rows", f"more than {limits.MAX_CELLS:,} cells ({count:,} rows of {width} "
                                 "columns), over the limit", "a resource this large is not validated; split it")
                 if len(rows) == CHUNK:
+                    canon.rows(rows, width)
                     chunks.append(_chunk(rows, labels, width, starts))
                     rows, starts = [], []
+            canon.rows(rows, width)
             chunks.append(_chunk(rows, labels, width, starts))
         except csv.Error as exc:
             return over("limit-cell-length", f"line {reader.line_num}: {exc}",
@@ -311,7 +328,10 @@ class Package:
             return over("limit-cell-length", f"a cell on line {exc.line} has over {limits.MAX_CELL_CHARS:,} "
                         "characters", "shorten the cell; long text belongs in a note of reasonable length", exc.line)
         df = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
-        return Table(df, [])
+        table = Table(df, [], canonical_bytes=canon.finished())
+        del raw, reader
+        self.forget(path)  # parsed, hashed and measured: the frame is all later stages need
+        return table
 
     @cached_property
     def over_limit(self) -> bool:

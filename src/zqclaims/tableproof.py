@@ -110,7 +110,7 @@ def _resource(pkg: Package, res: object, tables: dict, canonical: Callable[[str]
     if digest is not None:
         _need(isinstance(digest, str) and digest.startswith("sha256:") and digest[7:] == pkg.digest(path, limit_for(path)))
     if res.get("bytes") is not None:
-        _need(res["bytes"] == len(pkg.read(path, limit_for(path))))
+        _need(res["bytes"] == pkg.size(path, limit_for(path)))
     if res.get("type") != "table":
         _need(res.get("type") == "text" and res.get("format") == "txt")
         return

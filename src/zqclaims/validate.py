@@ -26,7 +26,7 @@ from .stages import STAGES, descriptor, tables
 RULES = ("released", "package")
 #: Stages the second process takes when Frictionless need not run there: none has a side
 #: effect that another stage or the report reads.
-OFFLOAD = ("quotes", "facts", "terms")
+OFFLOAD = ("quotes", "values", "facts", "terms")
 #: Stages that run whatever the gates say.
 UNGATED = {"descriptor", "release"}
 CHECKS = {
