@@ -33,7 +33,7 @@ from zqclaims import csvcanon
 ID_PREFIX = {"claim_id": "C", "event_id": "E", "exclusion_id": "X", "relation_id": "R"}
 #: Other columns whose ids are rewritten: fact ids (F + the digits of a claim id), lists of
 #: claim ids, references to events, and free text that mentions ids.
-ID_TEXT = ("fact_id", "claim_ids", "date_source", "note", "statement_en")
+ID_TEXT = ("fact_id", "base_claim_id", "base_fact_id", "claim_ids", "date_source", "note", "statement_en")
 PER_ARTICLE = ("claims", "facts", "events", "exclusions")
 SHARED = ("indicators", "scopes", "units", "glossary")
 #: Columns holding entity ids: copy k >= 2 has entities of its own (``<id>-k<k>``, Chinese

@@ -27,14 +27,15 @@ from .numbers import cell_fraction
 
 #: Columns that identify a fact: two different facts must not share all of them.
 KEY = ["subject_id", "indicator_id", "scope", "modality", "period_start", "period_end"]
-#: Columns every mention of one fact must agree on.
-DIMENSIONS = [*KEY, "unit_base"]
+#: Columns every mention of one fact must agree on (``base_fact_id`` is derived per mention
+#: from its ``base_claim_id``: see :func:`with_base_fact`).
+DIMENSIONS = [*KEY, "unit_base", "base_fact_id"]
 #: The columns of facts.csv, in order.
 COLUMNS = ["fact_id", *DIMENSIONS, "value_base", "lower", "lower_inclusive", "upper", "upper_inclusive",
            "mentions", "claim_ids", "article_ids", "statement_en"]
 #: Claims columns the derivation reads.
-CLAIM_COLUMNS = ["claim_id", "article_id", "statement_en", *DIMENSIONS, "value_base", "lower",
-                 "lower_inclusive", "upper", "upper_inclusive"]
+CLAIM_COLUMNS = ["claim_id", "article_id", "statement_en", *KEY, "unit_base", "base_claim_id", "value_base",
+                 "lower", "lower_inclusive", "upper", "upper_inclusive"]
 
 
 def id_order(ids: pd.Series) -> pd.Series:
@@ -107,10 +108,22 @@ def _joined(df: pd.DataFrame, column: str, index: pd.Index) -> pd.Series:
     return out.reindex(index)
 
 
+def with_base_fact(claims: pd.DataFrame, first: pd.Series) -> pd.DataFrame:
+    """The claims frame with ``base_fact_id``: the fact of the claim each row's ``base_claim_id``
+    names ('' when empty; the id as written when it names no claim, which the foreign key reports)."""
+    firsts = pd.Series(first.to_numpy(), index=claims["claim_id"].to_numpy())
+    firsts = firsts[~firsts.index.duplicated()]
+    base = claims["base_claim_id"]
+    named = base.map(firsts)
+    fact = fact_of(named.where(named.notna(), base).astype(str))
+    return claims.assign(base_fact_id=fact.where(base != "", "").to_numpy())
+
+
 def facts_table(claims: pd.DataFrame, first: pd.Series) -> pd.DataFrame:
     """One row of strings per fact (indexed by fact_id, columns :data:`COLUMNS`),
     from the claims frame and each row's first claim (:func:`first_claims`)."""
-    df = claims[CLAIM_COLUMNS].assign(first=first.to_numpy(), fact_id=fact_of(first).to_numpy())
+    claims = with_base_fact(claims, first)
+    df = claims[[*CLAIM_COLUMNS, "base_fact_id"]].assign(first=first.to_numpy(), fact_id=fact_of(first).to_numpy())
     df = df[~df["claim_id"].duplicated()]  # a repeated id is a table-primary-key finding
     df["rank"] = id_order(df["claim_id"]).to_numpy()
     df = df.sort_values("rank", kind="stable")

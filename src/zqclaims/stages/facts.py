@@ -8,7 +8,9 @@
 - two different facts never share subject, indicator, scope, modality and
   period: an analyst grouping by those columns would add them up as one figure;
 - the part and the whole of a ``subset`` or ``share`` relation differ in those
-  columns (a part needs a scope, or a subject of its own).
+  columns (a part needs a scope, or a subject of its own);
+- a share's ``base_claim_id`` names a figure that is not itself a share, and the
+  whole of the share's ``share`` relation when it has one.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ ID = "facts"
 CHECKS = {
     "fact-id": "a claim's fact_id is not the one derived from the same_fact relations",
     "facts-derived": "resources/facts.csv is not the table derived from claims and same_fact relations",
-    "fact-dimensions": "two mentions of one fact differ in subject, indicator, scope, modality, period or unit base",
+    "fact-dimensions": "two mentions of one fact differ in subject, indicator, scope, modality, period, unit base or base",
     "fact-key-collision": "two different facts share subject, indicator, scope, modality and period",
     "part-whole-key": "the part and the whole of a subset or share relation share subject, indicator, scope, "
                       "modality and period",
+    "share-base": "base_claim_id is set on a claim that is not a share (unit_base percent), names a share or a "
+                  "mention of the claim's own fact, or differs from the whole of the claim's share relation",
 }
 COLUMNS = {"claims": facts.CLAIM_COLUMNS, "relations": ["relation_id", "relation_type"],
            "relation_members": ["relation_id", "role", "claim_id"]}
@@ -52,7 +56,9 @@ def run(pkg: Package) -> Iterator[Finding]:
     table = facts.facts_table(claims, first)
     if "facts" in pkg.resources and not pkg.lacks({"facts": facts.COLUMNS}):
         yield from _compare(pkg, table)
+    claims = facts.with_base_fact(claims, first)
     yield from _dimensions(path, claims, first)
+    yield from _bases(pkg, path, claims, first)
     yield from _collisions(path, claims, first)
     yield from _part_whole(pkg, path, claims)
 
@@ -143,3 +149,42 @@ def _part_whole(pkg: Package, path: str, claims: pd.DataFrame) -> Iterator[Findi
                           f"{rtype} relation {rec.relation_id}: part {rec.claim_id} and whole {rec.claim_id_whole} "
                           f"have the same {_describe(by_id.loc[rec.claim_id])}",
                           "give the part the scope (resources/scopes.csv) or subject that the text restricts it to")
+
+
+HINT_BASE = ("base_claim_id names the claim whose figure is the share's denominator, only when the text states "
+             "that whole and says which it is (docs/data.md); otherwise leave it empty and say why in the note")
+
+
+def _bases(pkg: Package, path: str, claims: pd.DataFrame, first: pd.Series) -> Iterator[Finding]:
+    """A base on shares only, never a share or the claim's own fact; a share relation's whole is the base."""
+    fact = facts.fact_of(first)
+    unit = claims.drop_duplicates("claim_id").set_index("claim_id")["unit_base"]
+    has = claims["base_claim_id"] != ""
+    for line in claims.index[has & (claims["unit_base"] != "percent")]:
+        yield Finding(path, int(line), "base_claim_id", "share-base",
+                      f"{claims.at[line, 'claim_id']} has a base but is not a share (unit_base "
+                      f"{claims.at[line, 'unit_base']!r})", HINT_BASE)
+    named = has & claims["base_claim_id"].isin(unit.index)
+    bad = named & ((claims["base_claim_id"].map(unit) == "percent") | (claims["base_fact_id"] == fact))
+    for line in claims.index[bad]:
+        yield Finding(path, int(line), "base_claim_id", "share-base",
+                      f"{claims.at[line, 'claim_id']}'s base {claims.at[line, 'base_claim_id']} is a share or a "
+                      "mention of the same fact, not the whole it is a share of", HINT_BASE)
+    mem = pkg.frame("relation_members")
+    rel = pkg.frame("relations").drop_duplicates("relation_id").set_index("relation_id")["relation_type"]
+    sel = mem[(mem["relation_id"].map(rel) == "share") & mem["claim_id"].isin(unit.index)]
+    shares = sel[sel["role"] == "share"][["relation_id", "claim_id"]]
+    wholes = sel[sel["role"] == "whole"][["relation_id", "claim_id"]]
+    pairs = shares.merge(wholes, on="relation_id", suffixes=("", "_whole"))
+    base = claims.drop_duplicates("claim_id").set_index("claim_id")["base_fact_id"]
+    facts_of = pd.Series(fact.to_numpy(), index=claims["claim_id"].to_numpy())
+    facts_of = facts_of[~facts_of.index.duplicated()]
+    lines = pd.Series(claims.index, index=claims["claim_id"].to_numpy())
+    lines = lines[~lines.index.duplicated()]
+    want = pairs["claim_id_whole"].map(facts_of)
+    got = pairs["claim_id"].map(base)
+    for rec, w, g in zip(pairs[want != got].itertuples(), want[want != got], got[want != got]):
+        yield Finding(path, int(lines[rec.claim_id]), "base_claim_id", "share-base",
+                      f"{rec.claim_id} is the share of relation {rec.relation_id}, whose whole "
+                      f"{rec.claim_id_whole} is fact {w}; its base is {g or '(empty)'}",
+                      f"set base_claim_id to {rec.claim_id_whole}, the whole of {rec.relation_id}")
