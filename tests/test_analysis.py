@@ -152,7 +152,7 @@ def test_fmt_recreates_a_missing_facts_table(pkg) -> None:
 def _claims(rows: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:
     """(claim_id, lower, lower_inclusive, upper, upper_inclusive) rows of one subject."""
     base = dict(article_id="a", statement_en="s.", subject_id="x", indicator_id="i", scope="", modality="actual",
-                period_start="", period_end="", unit_base="count", value_base="1")
+                period_start="", period_end="", unit_base="count", base_claim_id="", value_base="1")
     return pd.DataFrame([dict(base, claim_id=c, lower=lo, lower_inclusive=li, upper=hi, upper_inclusive=hu)
                          for c, lo, li, hi, hu in rows])
 
