@@ -32,7 +32,7 @@ KINDS = {
 #: Table pages: resource -> (columns shown, columns offered as filters).
 TABLE_PAGES = {
     "facts": (["fact_id", "statement_en", "subject_id", "indicator_id", "scope", "modality", "period_start",
-               "period_end", "value_base", "unit_base", "lower", "upper", "mentions", "claim_ids"],
+               "period_end", "value_base", "unit_base", "base_fact_id", "lower", "upper", "mentions", "claim_ids"],
               ["modality", "indicator_id", "subject_id", "unit_base"]),
     "claims": (["claim_id", "fact_id", "article_id", "quote", "statement_en", "value", "unit", "value_base",
                 "unit_base", "qualifier", "lower", "upper", "modality", "period_start", "period_end",
@@ -159,7 +159,7 @@ def _details(ds: Dataset, rows: dict[str, list[dict]]) -> dict[str, dict]:
                        ["qualifier", row["qualifier"]], ["interval", _interval(row)],
                        ["modality", row["modality"]], ["period", _period(row)],
                        ["indicator", row["indicator_id"]], ["scope", row["scope"]],
-                       ["fact", row["fact_id"]]],
+                       ["share of (claim)", row.get("base_claim_id", "")], ["fact", row["fact_id"]]],
             "relations": relations.get(row["claim_id"], []),
         }
     for row in rows.get("events", []):
