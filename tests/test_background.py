@@ -86,3 +86,58 @@ def test_a_worker_that_hangs_is_stopped_and_the_work_done_again() -> None:
 
     pending = background.Pending(work)
     assert [f.check_id for f in pending.result(timeout=0.5).findings] == ["done-here"]
+
+
+def test_when_the_proof_holds_the_worker_runs_the_offloaded_stages_with_the_same_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value_base off by a factor, hashes refreshed: Frictionless would find nothing, so the
+    worker runs quotes, values and terms; the values stage's finding comes from it."""
+    from zqclaims import fmt, package
+
+    pkg = copy_package(tmp_path / "pkg")
+    claims = pkg / "resources/claims.csv"
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(text.replace(",CNY,exact,369950000000,", ",CNY,exact,36995000000,", 1), encoding="utf-8")
+    fmt.format_package(package.load(pkg), force=True)
+    with_worker = validate(pkg)
+    monkeypatch.setenv("ZQCLAIMS_WORKERS", "1")
+    alone = validate(pkg)
+    assert with_worker.sorted() == alone.sorted()
+    assert with_worker.check_ids() and not any(c.startswith("table-") for c in with_worker.check_ids())
+    assert {"tables: proof (worker)", "values (worker)", "quotes (worker)"} <= set(with_worker.timings)
+    assert "values" not in with_worker.timings and "tables: frictionless (worker)" not in with_worker.timings
+
+
+def test_the_early_answer_reaches_the_parent_before_the_work_ends() -> None:
+    import time
+
+    def work() -> Report:
+        background.announce(True)
+        time.sleep(0.5)
+        return Report(findings=[Finding("x.csv", 2, "", "late", "after the answer")])
+
+    pending = background.Pending(work)
+    assert pending.announcement(timeout=5) is True
+    assert [f.check_id for f in pending.result().findings] == ["late"]
+
+
+@pytest.mark.parametrize("how", ["silent", "dies"])
+def test_no_early_answer_is_none_never_a_guess(how: str) -> None:
+    parent = os.getpid()
+
+    def work() -> Report:
+        if how == "dies" and os.getpid() != parent:
+            os._exit(3)
+        return Report()
+
+    assert background.Pending(work).announcement(timeout=5) is None
+
+
+def test_a_single_process_keeps_the_early_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZQCLAIMS_WORKERS", "1")
+
+    def work() -> Report:
+        background.announce(False)
+        return Report()
+
+    assert background.Pending(work).announcement(timeout=0) is False

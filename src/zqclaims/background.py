@@ -27,6 +27,23 @@ from .findings import Finding, Report
 
 #: The most bytes a worker may answer (findings are bounded per check id, so this is generous).
 MAX_ANSWER = 64 * 1024 * 1024
+#: Where :func:`announce` writes: the child's end of the early-answer pipe, or a list when the
+#: work runs in this process.
+_announce_to: int | list | None = None
+
+
+def announce(value: bool) -> None:
+    """Called by the work: tell the parent one early yes/no before the work is done (what the
+    parent does meanwhile may depend on it). Elsewhere a no-op."""
+    global _announce_to
+    target, _announce_to = _announce_to, None
+    if isinstance(target, list):
+        target.append(bool(value))
+    elif isinstance(target, int):
+        try:
+            os.write(target, b"1" if value else b"0")
+        finally:
+            os.close(target)
 
 
 def parallel() -> bool:
@@ -44,18 +61,30 @@ class Pending:
     """Findings being computed, in a child process or already here."""
 
     def __init__(self, work: Callable[[], Report]) -> None:
+        global _announce_to
         self._work = work
         self._done: Report | None = None
         self._pid = 0
         self._fd = -1
+        self._flag_fd = -1
+        self._flag: bool | None = None
         if not parallel():
-            self._done = work()
+            said: list[bool] = []
+            _announce_to = said
+            try:
+                self._done = work()
+            finally:
+                _announce_to = None
+            self._flag = said[0] if said else None
             return
         read_fd, write_fd = os.pipe()
+        flag_read, flag_write = os.pipe()
         with guard.forking():
             pid = os.fork()
         if pid == 0:  # the child: compute, answer, leave without running the parent's exit handlers
             os.close(read_fd)
+            os.close(flag_read)
+            _announce_to = flag_write
             code = 0
             try:
                 done = work()
@@ -70,7 +99,21 @@ class Pending:
             finally:
                 os._exit(code)
         os.close(write_fd)
-        self._pid, self._fd = pid, read_fd
+        os.close(flag_write)
+        self._pid, self._fd, self._flag_fd = pid, read_fd, flag_read
+
+    def announcement(self, timeout: float | None = None) -> bool | None:
+        """The work's early yes/no (:func:`announce`), waiting up to ``timeout`` seconds for it;
+        None when the work said nothing, ended without saying it, or did not say it in time."""
+        if self._flag_fd >= 0:
+            try:
+                if select.select([self._flag_fd], [], [], timeout)[0]:
+                    said = os.read(self._flag_fd, 1)
+                    self._flag = {b"1": True, b"0": False}.get(said)
+            finally:
+                os.close(self._flag_fd)
+                self._flag_fd = -1
+        return self._flag
 
     def cancel(self) -> None:
         """Stop the child if it is still running (the run ended early, e.g. on Ctrl-C)."""
@@ -81,6 +124,9 @@ class Pending:
             except OSError:
                 pass
             os.close(self._fd)
+            if self._flag_fd >= 0:
+                os.close(self._flag_fd)
+                self._flag_fd = -1
             self._pid = 0
 
     def result(self, timeout: float | None = None) -> Report:
@@ -108,6 +154,9 @@ class Pending:
                 size += len(chunk)
         finally:
             os.close(self._fd)
+            if self._flag_fd >= 0:
+                os.close(self._flag_fd)
+                self._flag_fd = -1
             _, status = os.waitpid(self._pid, 0)
         try:
             if size > MAX_ANSWER or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:

@@ -26,7 +26,7 @@ from .stages import STAGES, descriptor, tables
 RULES = ("released", "package")
 #: Stages the second process takes when Frictionless need not run there: none has a side
 #: effect that another stage or the report reads.
-OFFLOAD = ("quotes", "values", "facts", "terms")
+OFFLOAD = ("quotes", "values", "terms")
 #: Stages that run whatever the gates say.
 UNGATED = {"descriptor", "release"}
 CHECKS = {
@@ -57,7 +57,10 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
         parallel = background.parallel() and tables in runs
         pkg.__dict__["_defer_frictionless"] = parallel
         worker: background.Pending | None = None
+        moved: list = []
         offloaded: set[str] = set()
+        here: set[str] = set()  # OFFLOAD stages this process ran (a worker redone here skips them)
+        redo = False  # the worker was stopped: its work is done here after the other stages
         began = time.perf_counter()
         gated = False
         try:
@@ -65,18 +68,23 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
                 if gated and stage.ID not in UNGATED:
                     continue  # after the descriptor gate, not even the limits stage reads a file it names
                 if stage is tables and parallel:
-                    proving = time.perf_counter()
-                    if not tables.proven_clean(pkg):
-                        worker = background.Pending(lambda: _worker(pkg, report.keep))
-                    else:  # Frictionless need not run: the second core takes other stages instead
-                        moved = [s for s in runs if s.ID in OFFLOAD]
-                        offloaded = {s.ID for s in moved}
-                        worker = background.Pending(lambda: _stages_worker(pkg, moved, report.keep)) \
-                            if moved else None
-                    report.timings["tables: proof"] = time.perf_counter() - proving
+                    moved = [s for s in runs if s.ID in OFFLOAD]
+                    worker = background.Pending(lambda: _tables_worker(pkg, moved, here, report.keep))
+                    offloaded = {s.ID for s in moved}
                 report.stages.append(stage.ID)
                 if stage.ID in offloaded:
-                    continue
+                    waiting = time.perf_counter()
+                    said = worker.announcement(timeout=max(60.0, 3 * (waiting - began))) if worker else None
+                    report.timings["waiting for the proof"] = report.timings.get("waiting for the proof", 0.0) \
+                        + time.perf_counter() - waiting
+                    if said is True:
+                        continue  # the worker runs it
+                    offloaded = set()  # Frictionless runs there (or the worker failed): every stage runs here
+                    if said is None and worker is not None:
+                        worker.cancel()  # silent: not trusted; its work is done here at the end
+                        worker, redo = None, True
+                if stage.ID in OFFLOAD:
+                    here.add(stage.ID)
                 before = report.total()
                 _run(stage, pkg, report)
                 if stage.ID == "descriptor" and (descriptor.gating(pkg) or not pkg.descriptor):
@@ -87,18 +95,20 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
             if worker is not None:
                 worker.cancel()  # never leave a worker running after the run ends
             raise
-        if worker is not None:
+        if worker is not None or redo:
             started = time.perf_counter()
             try:
                 # Frictionless takes about as long as the other stages: a worker still silent after
                 # three times their time (at least a minute) is stopped and its work done here.
-                done = worker.result(timeout=max(60.0, 3 * (time.perf_counter() - began)))
+                done = worker.result(timeout=max(60.0, 3 * (time.perf_counter() - began))) if worker \
+                    else _tables_worker(pkg, moved, here, report.keep)
             except guard.Blocked:  # the work was redone here and refused: recorded in ``blocked``
                 done = Report()
             report.extend(done.findings)
             for check_id, n in done.dropped.items():
                 report.dropped[check_id] = report.dropped.get(check_id, 0) + n
-            report.timings.update({f"{k} (worker)": v for k, v in done.timings.items()})
+            suffix = " (worker)" if worker else ""
+            report.timings.update({f"{k}{suffix}": v for k, v in done.timings.items()})
             report.timings["waiting for the worker"] = time.perf_counter() - started
         if gated:
             report.findings.append(Finding("datapackage.json", None, "", "run-stopped",
@@ -128,9 +138,9 @@ def _run(stage, pkg: package_mod.Package, sink: Report) -> None:
     sink.timings[stage.ID] = time.perf_counter() - started
 
 
-def _worker(pkg: package_mod.Package, keep: int) -> Report:
-    """What the second process does: Frictionless on every resource."""
-    sink = Report(keep=keep)
+def _worker(pkg: package_mod.Package, keep: int, sink: Report | None = None) -> Report:
+    """Frictionless on every resource (in the second process)."""
+    sink = Report(keep=keep) if sink is None else sink
     started = time.perf_counter()
     try:
         sink.extend(tables.frictionless(pkg))
@@ -140,11 +150,20 @@ def _worker(pkg: package_mod.Package, keep: int) -> Report:
     return sink
 
 
-def _stages_worker(pkg: package_mod.Package, stages: list, keep: int) -> Report:
-    """What the second process does when Frictionless need not run: the :data:`OFFLOAD` stages."""
+def _tables_worker(pkg: package_mod.Package, moved: list, here: set[str], keep: int) -> Report:
+    """What the second process does: the proof, announced at once; then the :data:`OFFLOAD`
+    stages when it holds (but those already run in this process, when the work is redone here
+    after a failed worker), or Frictionless when it does not."""
     sink = Report(keep=keep)
-    for stage in stages:
-        _run(stage, pkg, sink)
+    started = time.perf_counter()
+    proven = tables.proven_clean(pkg)
+    sink.timings["tables: proof"] = time.perf_counter() - started
+    background.announce(proven)
+    if not proven:
+        return _worker(pkg, keep, sink)
+    for stage in moved:
+        if stage.ID not in here:
+            _run(stage, pkg, sink)
     return sink
 
 
