@@ -122,7 +122,8 @@ def with_base_fact(claims: pd.DataFrame, first: pd.Series) -> pd.DataFrame:
 def facts_table(claims: pd.DataFrame, first: pd.Series) -> pd.DataFrame:
     """One row of strings per fact (indexed by fact_id, columns :data:`COLUMNS`),
     from the claims frame and each row's first claim (:func:`first_claims`)."""
-    claims = with_base_fact(claims, first)
+    if "base_fact_id" not in claims.columns:
+        claims = with_base_fact(claims, first)
     df = claims[[*CLAIM_COLUMNS, "base_fact_id"]].assign(first=first.to_numpy(), fact_id=fact_of(first).to_numpy())
     df = df[~df["claim_id"].duplicated()]  # a repeated id is a table-primary-key finding
     df["rank"] = id_order(df["claim_id"]).to_numpy()

@@ -3,12 +3,15 @@
 The run is guarded (:mod:`zqclaims.guard`): no process, no network, no file
 outside the package. The ``descriptor`` and ``limits`` stages gate the rest:
 when the descriptor cannot be read safely or a file is over a bound, the data
-stages are skipped and the report says why. With two cores, Frictionless (the
-row-by-row part of the ``tables`` stage) runs in a forked, still sandboxed
-worker beside the other stages (:mod:`zqclaims.background`); when column
-operations prove it would find nothing (:mod:`zqclaims.tableproof`) it does not
-run, and the worker takes the :data:`OFFLOAD` stages instead. Findings are
-merged at the end, and they are the same as in one process.
+stages are skipped and the report says why. With two cores, a forked, still
+sandboxed worker (:mod:`zqclaims.background`) starts at the ``tables`` stage
+while this process goes on with the others. The worker first works out whether
+column operations prove that Frictionless would find nothing
+(:mod:`zqclaims.tableproof`) and says so at once: if they do, it runs the
+:data:`OFFLOAD` stages, which this process then skips; if not, it runs
+Frictionless (the row-by-row part of the ``tables`` stage) and this process
+runs every stage itself. Findings are merged at the end, and they are the same
+as in one process.
 """
 
 from __future__ import annotations
@@ -52,8 +55,8 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
     report = Report(rules=pkg.rules_source, complete=not only)
     with guard.sandbox(pkg.root, extra_reads=(release.root(),)) as blocked:
         runs = [s for s in STAGES if not only or s.ID in only or s.ID in ("descriptor", "limits")]
-        # With two cores, Frictionless (the tables stage's row-by-row part) starts in a worker as
-        # soon as the gates pass, and runs beside the other stages (zqclaims.background).
+        # With two cores the worker (proof, then Frictionless or the OFFLOAD stages) starts as soon
+        # as the gates pass, and runs beside the other stages (zqclaims.background).
         parallel = background.parallel() and tables in runs
         pkg.__dict__["_defer_frictionless"] = parallel
         worker: background.Pending | None = None
@@ -138,32 +141,26 @@ def _run(stage, pkg: package_mod.Package, sink: Report) -> None:
     sink.timings[stage.ID] = time.perf_counter() - started
 
 
-def _worker(pkg: package_mod.Package, keep: int, sink: Report | None = None) -> Report:
-    """Frictionless on every resource (in the second process)."""
-    sink = Report(keep=keep) if sink is None else sink
+def _tables_worker(pkg: package_mod.Package, moved: list, here: set[str], keep: int) -> Report:
+    """What the second process does: the proof, announced at once; then the :data:`OFFLOAD`
+    stages when it holds (but those already run in this process, when the work is redone here
+    after a failed worker), or Frictionless on every resource when it does not."""
+    sink = Report(keep=keep)
+    started = time.perf_counter()
+    proven = tables.proven_clean(pkg)
+    sink.timings["tables: proof"] = time.perf_counter() - started
+    background.announce(proven)
+    if proven:
+        for stage in moved:
+            if stage.ID not in here:
+                _run(stage, pkg, sink)
+        return sink
     started = time.perf_counter()
     try:
         sink.extend(tables.frictionless(pkg))
     except guard.Blocked:
         pass  # recorded by the worker's sandbox and sent back
     sink.timings["tables: frictionless"] = time.perf_counter() - started
-    return sink
-
-
-def _tables_worker(pkg: package_mod.Package, moved: list, here: set[str], keep: int) -> Report:
-    """What the second process does: the proof, announced at once; then the :data:`OFFLOAD`
-    stages when it holds (but those already run in this process, when the work is redone here
-    after a failed worker), or Frictionless when it does not."""
-    sink = Report(keep=keep)
-    started = time.perf_counter()
-    proven = tables.proven_clean(pkg)
-    sink.timings["tables: proof"] = time.perf_counter() - started
-    background.announce(proven)
-    if not proven:
-        return _worker(pkg, keep, sink)
-    for stage in moved:
-        if stage.ID not in here:
-            _run(stage, pkg, sink)
     return sink
 
 

@@ -31,8 +31,8 @@ CHECKS = {
     "fact-key-collision": "two different facts share subject, indicator, scope, modality and period",
     "part-whole-key": "the part and the whole of a subset or share relation share subject, indicator, scope, "
                       "modality and period",
-    "share-base": "base_claim_id is set on a claim that is not a share (unit_base percent), names a share or a "
-                  "mention of the claim's own fact, or differs from the whole of the claim's share relation",
+    "share-base": "base_claim_id is set on a claim that is not a share (an indicator of kind share), names a share "
+                  "or a mention of the claim's own fact, or differs from the whole of the claim's share relation",
 }
 COLUMNS = {"claims": facts.CLAIM_COLUMNS, "relations": ["relation_id", "relation_type"],
            "relation_members": ["relation_id", "role", "claim_id"]}
@@ -53,12 +53,13 @@ def run(pkg: Package) -> Iterator[Finding]:
             yield Finding(path, int(line), "fact_id", "fact-id",
                           f"fact_id is {claims.at[line, 'fact_id']!r}; the same_fact relations make it "
                           f"{derived[line]!r}", HINT_FMT)
+    claims = facts.with_base_fact(claims, first)
     table = facts.facts_table(claims, first)
     if "facts" in pkg.resources and not pkg.lacks({"facts": facts.COLUMNS}):
         yield from _compare(pkg, table)
-    claims = facts.with_base_fact(claims, first)
     yield from _dimensions(path, claims, first)
-    yield from _bases(pkg, path, claims, first)
+    if not pkg.lacks({"indicators": ["indicator_id", "kind"]}):  # else the tables stage reports the column
+        yield from _bases(pkg, path, claims, derived)
     yield from _collisions(path, claims, first)
     yield from _part_whole(pkg, path, claims)
 
@@ -155,36 +156,31 @@ HINT_BASE = ("base_claim_id names the claim whose figure is the share's denomina
              "that whole and says which it is (docs/data.md); otherwise leave it empty and say why in the note")
 
 
-def _bases(pkg: Package, path: str, claims: pd.DataFrame, first: pd.Series) -> Iterator[Finding]:
-    """A base on shares only, never a share or the claim's own fact; a share relation's whole is the base."""
-    fact = facts.fact_of(first)
-    unit = claims.drop_duplicates("claim_id").set_index("claim_id")["unit_base"]
-    has = claims["base_claim_id"] != ""
-    for line in claims.index[has & (claims["unit_base"] != "percent")]:
-        yield Finding(path, int(line), "base_claim_id", "share-base",
-                      f"{claims.at[line, 'claim_id']} has a base but is not a share (unit_base "
-                      f"{claims.at[line, 'unit_base']!r})", HINT_BASE)
-    named = has & claims["base_claim_id"].isin(unit.index)
-    bad = named & ((claims["base_claim_id"].map(unit) == "percent") | (claims["base_fact_id"] == fact))
-    for line in claims.index[bad]:
-        yield Finding(path, int(line), "base_claim_id", "share-base",
-                      f"{claims.at[line, 'claim_id']}'s base {claims.at[line, 'base_claim_id']} is a share or a "
-                      "mention of the same fact, not the whole it is a share of", HINT_BASE)
+def _bases(pkg: Package, path: str, claims: pd.DataFrame, fact: pd.Series) -> Iterator[Finding]:
+    """A base only on a share (an indicator of kind share), never a share or a mention of the
+    claim's own fact; the whole of a share relation is its share's base."""
+    kind = pkg.frame("indicators").drop_duplicates("indicator_id").set_index("indicator_id")["kind"]
+    rows = claims.assign(fact=fact.to_numpy(), line=claims.index, share=claims["indicator_id"].map(kind) == "share")
+    by_id = rows.drop_duplicates("claim_id").set_index("claim_id")
+    has = rows["base_claim_id"] != ""
+    for rec in rows[has & ~rows["share"]].itertuples():
+        yield Finding(path, int(rec.line), "base_claim_id", "share-base",
+                      f"{rec.claim_id} has a base but is not a share (indicator {rec.indicator_id!r} is not of "
+                      "kind share)", HINT_BASE)
+    named = has & rows["base_claim_id"].isin(by_id.index)
+    bad = named & (rows["base_claim_id"].map(by_id["share"]).eq(True) | (rows["base_fact_id"] == rows["fact"]))
+    for rec in rows[bad].itertuples():
+        yield Finding(path, int(rec.line), "base_claim_id", "share-base",
+                      f"{rec.claim_id}'s base {rec.base_claim_id} is a share or a mention of the same fact, not "
+                      "the whole it is a share of", HINT_BASE)
     mem = pkg.frame("relation_members")
     rel = pkg.frame("relations").drop_duplicates("relation_id").set_index("relation_id")["relation_type"]
-    sel = mem[(mem["relation_id"].map(rel) == "share") & mem["claim_id"].isin(unit.index)]
-    shares = sel[sel["role"] == "share"][["relation_id", "claim_id"]]
-    wholes = sel[sel["role"] == "whole"][["relation_id", "claim_id"]]
-    pairs = shares.merge(wholes, on="relation_id", suffixes=("", "_whole"))
-    base = claims.drop_duplicates("claim_id").set_index("claim_id")["base_fact_id"]
-    facts_of = pd.Series(fact.to_numpy(), index=claims["claim_id"].to_numpy())
-    facts_of = facts_of[~facts_of.index.duplicated()]
-    lines = pd.Series(claims.index, index=claims["claim_id"].to_numpy())
-    lines = lines[~lines.index.duplicated()]
-    want = pairs["claim_id_whole"].map(facts_of)
-    got = pairs["claim_id"].map(base)
-    for rec, w, g in zip(pairs[want != got].itertuples(), want[want != got], got[want != got]):
-        yield Finding(path, int(lines[rec.claim_id]), "base_claim_id", "share-base",
+    sel = mem[(mem["relation_id"].map(rel) == "share") & mem["claim_id"].isin(by_id.index)]
+    pairs = sel[sel["role"] == "share"][["relation_id", "claim_id"]].merge(
+        sel[sel["role"] == "whole"][["relation_id", "claim_id"]], on="relation_id", suffixes=("", "_whole"))
+    pairs = pairs.assign(want=pairs["claim_id_whole"].map(by_id["fact"]), got=pairs["claim_id"].map(by_id["base_fact_id"]))
+    for rec in pairs[pairs["want"] != pairs["got"]].itertuples():
+        yield Finding(path, int(by_id.at[rec.claim_id, "line"]), "base_claim_id", "share-base",
                       f"{rec.claim_id} is the share of relation {rec.relation_id}, whose whole "
-                      f"{rec.claim_id_whole} is fact {w}; its base is {g or '(empty)'}",
+                      f"{rec.claim_id_whole} is fact {rec.want}; its base is {rec.got or '(empty)'}",
                       f"set base_claim_id to {rec.claim_id_whole}, the whole of {rec.relation_id}")
