@@ -175,6 +175,11 @@ def validate_frame(gx, source, path: str, spec: dict, df) -> tuple[list, list[Fi
     asset = source.add_dataframe_asset(name=path)
     batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": df})
     result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    # The data source's engine keeps every batch it has seen, and with it the frame: let it go.
+    cache = source.get_execution_engine().batch_manager
+    cache.batch_data_cache.clear()
+    cache.reset_batch_cache()
+    del batch
     failed = []
     for res in result.results:
         if not res.success:

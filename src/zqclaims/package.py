@@ -298,6 +298,7 @@ class Package:
                             f"{limits.MAX_COLUMNS}", "restore the header row; extra columns are not read", 1)
             width = len(header)
             labels = _unique_labels(header)
+            pools = self._pools(name, labels)
             canon = CanonicalBytes(raw)
             canon.rows([header], width if len(set(header)) == len(header) else 0)
             for row in reader:
@@ -316,10 +317,10 @@ class Package:
                                 "columns), over the limit", "a resource this large is not validated; split it")
                 if len(rows) == CHUNK:
                     canon.rows(rows, width)
-                    chunks.append(_chunk(rows, labels, width, starts))
+                    chunks.append(_chunk(rows, labels, width, starts, pools))
                     rows, starts = [], []
             canon.rows(rows, width)
-            chunks.append(_chunk(rows, labels, width, starts))
+            chunks.append(_chunk(rows, labels, width, starts, pools))
         except csv.Error as exc:
             return over("limit-cell-length", f"line {reader.line_num}: {exc}",
                         f"a cell is over {limits.MAX_CELL_CHARS:,} characters or the quoting is broken; fix the row",
@@ -332,6 +333,27 @@ class Package:
         del raw, reader
         self.forget(path)  # parsed, hashed and measured: the frame is all later stages need
         return table
+
+    def _pools(self, name: str, labels: list[str]) -> dict[int, dict[str, str]]:
+        """For each column that refers to a key or a vocabulary (a foreign-key field or one with
+        an enum in the Table Schema), an empty pool in which :func:`_chunk` keeps one object per
+        distinct value across all chunks. Free text is never pooled: its repeats are rare in real
+        data, and a replicated corpus must not look smaller than a real one."""
+        try:
+            schema = self.schema(name)
+        except (RuleError, CouldNotRun):
+            return {}
+        names: set[str] = set()
+        for fk in schema.get("foreignKeys") or [] if isinstance(schema.get("foreignKeys"), list) else []:
+            fields = fk.get("fields") if isinstance(fk, dict) else None
+            names |= {fields} if isinstance(fields, str) else \
+                {f for f in fields if isinstance(f, str)} if isinstance(fields, list) else set()
+        fields = schema.get("fields")
+        for fdef in fields if isinstance(fields, list) else []:
+            if isinstance(fdef, dict) and isinstance(fdef.get("name"), str) \
+                    and isinstance(fdef.get("constraints"), dict) and "enum" in fdef["constraints"]:
+                names.add(fdef["name"])
+        return {j: {} for j, label in enumerate(labels) if label in names}
 
     @cached_property
     def over_limit(self) -> bool:
@@ -419,9 +441,14 @@ class _LongCell(Exception):
         self.line = line
 
 
-def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[int]) -> pd.DataFrame:
+def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[int],
+           pools: dict[int, dict[str, str]] | None = None) -> pd.DataFrame:
     """Rows as a frame of strings indexed by start line, short rows padded and long ones cut
-    to the header (the tables stage reports both). Raises :class:`_LongCell`."""
+    to the header (the tables stage reports both). A column with a pool (:meth:`Package._pools`)
+    whose values repeat (at most one distinct value in two cells) keeps one object per value
+    across chunks; a column of short cells, one per value in the chunk. Raises
+    :class:`_LongCell`."""
+    pools = pools or {}
     body = [r if len(r) == width else (r + [""] * width)[:width] for r in rows]
     if not width:
         df = pd.DataFrame(index=range(len(body)))
@@ -432,9 +459,14 @@ def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[in
             if longest > limits.MAX_CELL_CHARS:
                 raise _LongCell(starts[next(i for i, c in enumerate(cells) if len(c) > limits.MAX_CELL_CHARS)])
             column = np.array(cells, dtype=object)
-            if longest <= SHARED_CELL_CHARS and len(column):
-                codes, uniques = pd.factorize(column)  # one object per distinct short value
-                column = np.asarray(uniques, dtype=object)[codes]
+            if (longest <= SHARED_CELL_CHARS or j in pools) and len(column):
+                codes, uniques = pd.factorize(column)  # one object per distinct value
+                repeated = 2 * len(uniques) <= len(column)
+                if j in pools and repeated:
+                    pool = pools[j]
+                    uniques = [pool.setdefault(u, u) for u in uniques]  # ... in every chunk
+                if longest <= SHARED_CELL_CHARS or repeated:
+                    column = np.asarray(uniques, dtype=object)[codes]
             columns[j] = pd.array(column, dtype=str)
         df = pd.DataFrame(columns)
         df.columns = labels

@@ -90,8 +90,17 @@ def run(pkg: Package) -> Iterator[Finding]:
     spans = all_spans(pkg, COVERING).dropna(subset=["start", "end"])
     spans = spans.assign(article=spans["article_id"].map(codes))
     spans = spans[spans["article"].notna()]
-    rows = [(i, *t) for i, a in enumerate(order) for t in _token_rows(texts[a])]
-    toks = pd.DataFrame(rows, columns=["article", "start", "end", "token"])
+    columns: tuple[list, list, list, list] = ([], [], [], [])  # columns, not a tuple per token
+    for i, a in enumerate(order):
+        found = _token_rows(texts[a])
+        columns[0].extend([i] * len(found))
+        for column, values in zip(columns[1:], zip(*found)):
+            column.extend(values)
+    toks = pd.DataFrame({"article": np.array(columns[0], dtype=np.int64),
+                         "start": np.array(columns[1], dtype=np.int64),
+                         "end": np.array(columns[2], dtype=np.int64),
+                         "token": pd.Series(columns[3], dtype=object)})
+    del columns
     pkg.__dict__["coverage_counts"] = {"texts": len(order), "numbers": len(toks)}  # for the report
     paths = dict(zip(pkg.frame("articles")["article_id"], pkg.frame("articles")["text_path"]))
     for rec in uncovered(toks, spans).itertuples():
