@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from zqclaims import package
 from zqclaims.regex import schema_validator
@@ -87,3 +88,53 @@ def test_a_rule_with_keywords_the_shortcut_does_not_model_is_validated_row_by_ro
     assert passing_rows({"dependentRequired": {"a": ["b"]}}, df, {}) is None
     assert passing_rows({"additionalProperties": False}, df, {}) is None
     assert list(passing_rows({"required": ["a"]}, df, {})) == [True, False]
+
+
+def test_key_and_vocabulary_columns_keep_one_object_per_value_across_chunks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pooling saves memory on large tables; it must never change a cell, nor pool free text."""
+    out = tmp_path / "n3"
+    scale.build(3, ROOT, out)
+    monkeypatch.setattr(package, "CHUNK", 200)  # two chunks of a small table
+    claims = package.load(out).frame("claims")
+    raw = list(csv.reader(io.StringIO((out / "resources/claims.csv").read_text(encoding="utf-8"), newline="")))
+    assert claims.columns.tolist() == raw[0]
+    assert claims.to_numpy().tolist() == raw[1:]  # not one cell changed
+    chunks = [claims.iloc[i:i + package.CHUNK] for i in range(0, len(claims), package.CHUNK)]
+    for column in ("article_id", "indicator_id"):  # foreign keys: one object per value in the whole table
+        ids = {v: {id(x) for c in chunks for x in c[column].to_numpy() if x == v} for v in claims[column]}
+        assert all(len(objects) == 1 for objects in ids.values()), column
+    notes = [x for x in claims["statement_en"].to_numpy()]  # free text: one object per cell, as csv made it
+    assert len({id(x) for x in notes}) == len(notes)
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """The run freezes what each stage leaves (fewer full collections); nothing stays frozen after."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    assert validate(ROOT).valid
+    assert gc.get_freeze_count() == 0
+    keep = [object() for _ in range(10)]
+    gc.freeze()  # a caller that manages the collector itself keeps its own setting
+    try:
+        frozen = gc.get_freeze_count()
+        assert validate(ROOT).valid
+        assert gc.get_freeze_count() <= frozen  # objects freed may leave; none was added
+    finally:
+        gc.unfreeze()
+    del keep
+
+
+def test_great_expectations_lets_go_of_the_frames_it_validated() -> None:
+    """GX's data source keeps every batch it has seen; at 1000x those copies cost a table's worth."""
+    import gc
+
+    from great_expectations.execution_engine.pandas_batch_data import PandasBatchData
+
+    from zqclaims.stages import expectations
+
+    pkg = package.load(ROOT)
+    assert list(expectations.run(pkg)) == []
+    gc.collect()
+    assert [o for o in gc.get_objects() if isinstance(o, PandasBatchData)] == []
