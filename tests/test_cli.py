@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -189,3 +192,35 @@ def test_github_format_escapes_what_would_break_a_workflow_command() -> None:
     first = out.splitlines()[0]
     assert first.startswith("::error file=a%2Cb%3Ac.csv,line=3,title=x-check::")
     assert "100%25%0Anext line" in first
+
+
+def _console(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """The console script as a user runs it (python -m zqclaims is the same entry point)."""
+    env = {k: v for k, v in os.environ.items() if k != "ZQCLAIMS_DEBUG"}
+    return subprocess.run([sys.executable, "-m", "zqclaims", *args], capture_output=True, cwd=cwd, env=env,
+                          timeout=300)
+
+
+def test_the_console_script_ends_fast_yet_writes_every_byte_and_keeps_the_exit_code(pkg: Path) -> None:
+    """validate ends with os._exit (no interpreter teardown): the report must still be whole."""
+    claims = pkg / "resources/claims.csv"
+    claims.write_bytes(claims.read_bytes().replace(b",exact,", b",exactly,"))  # a finding on every exact claim
+    done = _console("validate", str(pkg), "--format", "json", "--max-findings", "0")
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(done.stdout)  # complete: parses, and as long as the in-process report
+    assert doc == json.loads(run("validate", str(pkg), "--format", "json", "--max-findings", "0").stdout)
+    assert len(done.stdout) > 64 * 1024  # more than one pipe buffer
+    assert _console("validate", str(ROOT)).returncode == 0
+    assert _console("--version").returncode == 0  # other commands exit as click makes them
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(pkg: Path) -> None:
+    claims = pkg / "resources/claims.csv"
+    claims.write_bytes(claims.read_bytes().replace(b",exact,", b",exactly,"))
+    proc = subprocess.Popen([sys.executable, "-m", "zqclaims", "validate", str(pkg), "--max-findings", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(10)
+    proc.stdout.close()  # like `| head -c 10`
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) != 0
+    assert b"Traceback" not in err

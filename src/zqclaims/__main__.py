@@ -1,5 +1,5 @@
 """``python -m zqclaims``: the same as the ``zqclaims`` command."""
 
-from .cli import main
+from .cli import console
 
-main(prog_name="zqclaims")
+console()

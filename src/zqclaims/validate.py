@@ -16,8 +16,11 @@ as in one process.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import background, guard, release
@@ -53,7 +56,7 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
     with. The package keeps what the stages read, so a caller (``zqclaims build``) can go on
     from it without reading any file again."""
     report = Report(rules=pkg.rules_source, complete=not only)
-    with guard.sandbox(pkg.root, extra_reads=(release.root(),)) as blocked:
+    with guard.sandbox(pkg.root, extra_reads=(release.root(),)) as blocked, _collector_spared():
         runs = [s for s in STAGES if not only or s.ID in only or s.ID in ("descriptor", "limits")]
         # With two cores the worker (proof, then Frictionless or the OFFLOAD stages) starts as soon
         # as the gates pass, and runs beside the other stages (zqclaims.background).
@@ -128,6 +131,30 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
     return report
 
 
+@contextmanager
+def _collector_spared() -> Iterator[None]:
+    """Keep the cyclic garbage collector off what the run has already built.
+
+    Great Expectations brings about 240,000 objects the collector would otherwise walk on every
+    full collection (0.12 s each, 0.5 s of a run on the shipped package). Each stage's survivors
+    (modules, parsed tables) are frozen as the stage ends (:func:`_run`) and everything is
+    unfrozen when the run ends, so nothing stays out of the collector's reach after it. A caller
+    that froze objects itself keeps the collector as it set it."""
+    if gc.get_freeze_count():
+        yield
+        return
+    global _freezing
+    _freezing = True
+    try:
+        yield
+    finally:
+        _freezing = False
+        gc.unfreeze()
+
+
+_freezing = False
+
+
 def _run(stage, pkg: package_mod.Package, sink: Report) -> None:
     """Run one stage into ``sink`` (bounded per check id), timing it."""
     started = time.perf_counter()
@@ -138,6 +165,8 @@ def _run(stage, pkg: package_mod.Package, sink: Report) -> None:
     except package_mod.RuleError as exc:  # a rule file the stage needs cannot be used
         sink.extend([Finding(DESCRIPTOR, None, "", "rules-invalid", f"stage {stage.ID}: {exc}",
                              "restore the rule file from the release")])
+    if _freezing:
+        gc.freeze()  # what the stage leaves (modules it imported, tables it parsed) lives to the end
     sink.timings[stage.ID] = time.perf_counter() - started
 
 
