@@ -115,6 +115,18 @@ def test_performance_table_is_the_committed_benchmark_output() -> None:
     assert [r["n"] for r in result["sizes"]] == [1, 10, 100, 1000]
 
 
+def test_the_readme_says_how_long_it_takes_as_the_committed_benchmark_measured() -> None:
+    result = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    one, big = result["sizes"][0], result["sizes"][-1]
+    cores = result["machine"].split(", ")[1].replace(" cores", "-core")
+    want = (f"**How long it takes:** {one['zqclaims']['wall']['median']:.1f} s on the shipped package on a {cores} "
+            f"machine, most of it importing the libraries; {big['zqclaims']['wall']['median']:.1f} s at "
+            f"{big['n']:,} times the corpus ({133 * big['n']:,} claims), {big['ratio']:.2f} times bare "
+            f"`frictionless validate` on the same package, with a peak of {big['zqclaims']['rss_mib']['median']:.0f} "
+            "MiB ([docs/performance.md](docs/performance.md)).")
+    assert want in " ".join(README.split())
+
+
 def test_building_the_wheel_gives_no_warning_from_our_configuration(tmp_path: Path) -> None:
     """setuptools warns about a TOML-table licence and about data folders missing from
     `packages`; neither may come back (the wheel also carries the site's templates)."""
