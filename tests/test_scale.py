@@ -138,3 +138,19 @@ def test_great_expectations_lets_go_of_the_frames_it_validated() -> None:
     assert list(expectations.run(pkg)) == []
     gc.collect()
     assert [o for o in gc.get_objects() if isinstance(o, PandasBatchData)] == []
+
+
+def test_the_fast_id_order_is_the_order_of_python_strings() -> None:
+    """facts.id_order sorts short ids as a numpy array; it must rank exactly as (len, str) does."""
+    from zqclaims import facts
+
+    rng = random.Random(7)
+    alphabet = ["C", "0", "1", "9", "\x00", "\x01", "é", "中", "\U0001f600", " ", "-"]
+    for _ in range(200):
+        ids = pd.Series(["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+                         for _ in range(rng.randint(1, 40))])
+        want = sorted(range(len(ids)), key=lambda i: (len(ids[i]), ids[i], i))  # stable among equal ids
+        got = facts.id_order(ids)
+        assert sorted(range(len(ids)), key=lambda i: got[i]) == want, ids.tolist()
+    long_ids = pd.Series(["C" * (facts.FAST_ID_CHARS + 1), "C1", "C0"])  # the slow path, same order
+    assert facts.id_order(long_ids).tolist() == [2, 1, 0]
