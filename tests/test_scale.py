@@ -154,3 +154,19 @@ def test_the_fast_id_order_is_the_order_of_python_strings() -> None:
         assert sorted(range(len(ids)), key=lambda i: got[i]) == want, ids.tolist()
     long_ids = pd.Series(["C" * (facts.FAST_ID_CHARS + 1), "C1", "C0"])  # the slow path, same order
     assert facts.id_order(long_ids).tolist() == [2, 1, 0]
+
+
+def test_a_failed_expectation_still_names_its_line(tmp_path: Path) -> None:
+    """Suites run pass-or-fail first; a suite with a failure runs again for the rows, so the
+    finding points at the record as before."""
+    from .conftest import copy_package
+
+    pkg = copy_package(tmp_path / "pkg")
+    claims = pkg / "resources/claims.csv"
+    text = claims.read_text(encoding="utf-8")
+    old = 'in reaching production capacity of more than 150,000 vehicles."'
+    assert text.count(old) == 1
+    claims.write_text(text.replace(old, old[:-2] + '"'), encoding="utf-8")
+    line = text[:text.index(old)].count("\n") + 1  # no cell before it spans lines in this file
+    failed = [f for f in validate(pkg).findings if f.check_id == "expectation-failed"]
+    assert [(f.resource, f.line, f.field) for f in failed] == [("resources/claims.csv", line, "statement_en")]
