@@ -41,18 +41,34 @@ FLOOR = "import great_expectations, frictionless, jsonschema, click, pandas"
 FLOOR_NO_TEARDOWN = FLOOR + "; import os; os._exit(0)"
 
 
-def probe(package_dir: str) -> None:
-    """Run validation as the command does and print timings as JSON on stderr."""
-    from zqclaims import render
-    from zqclaims.validate import validate
+def peak_mib() -> float:
+    """This process's peak resident memory so far (getrusage: the sandbox lets no file be read
+    outside the package, /proc included)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KiB elsewhere
 
-    report = validate(package_dir)
+
+def probe(package_dir: str) -> None:
+    """Run validation as the command does and print timings as JSON on stderr, with this
+    process's peak resident memory once zqclaims is imported and after each stage it ran."""
+    from zqclaims import render
+    from zqclaims import validate as validate_mod
+
+    memory = {"(imports)": peak_mib()}
+    run_stage = validate_mod._run
+
+    def measured(stage, pkg, sink) -> None:  # in the worker this writes to the worker's own copy
+        run_stage(stage, pkg, sink)
+        memory.setdefault(stage.ID, peak_mib())
+
+    validate_mod._run = measured
+    report = validate_mod.validate(package_dir)
     out = render.as_json(report, per_check=50)
     self_ = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"valid": report.valid, "findings": len(report.findings), "stages": report.timings,
                       "rss_self_mib": self_.ru_maxrss / 1024, "rss_worker_mib": kids.ru_maxrss / 1024,
-                      "output_bytes": len(out)}), file=sys.stderr)
+                      "output_bytes": len(out), "memory_mib": memory}), file=sys.stderr)
     sys.stderr.flush()
     os._exit(0)  # as the console script ends validate (zqclaims.cli.console): no interpreter teardown
 
@@ -91,7 +107,8 @@ def bench_size(n: int, package_dir: Path, repeat: int) -> dict:
         "zqclaims": {"wall": summary([r["wall"] for r in zq]), "cpu": summary([r["cpu"] for r in zq]),
                      "rss_mib": summary([max(p["rss_self_mib"], p["rss_worker_mib"]) for p in probes]),
                      "rss_main_mib": summary([p["rss_self_mib"] for p in probes]),
-                     "stages": {s: summary([p["stages"].get(s, 0.0) for p in probes]) for s in stages}},
+                     "stages": {s: summary([p["stages"].get(s, 0.0) for p in probes]) for s in stages},
+                     "memory_mib": {s: summary([p["memory_mib"][s] for p in probes]) for s in probes[0]["memory_mib"]}},
         "frictionless": {"wall": summary([r["wall"] for r in fl]), "cpu": summary([r["cpu"] for r in fl]),
                          "rss_mib": summary([r["rss_mib"] for r in fl])},
         "ratio": statistics.median(z["wall"] / f["wall"] for z, f in zip(zq, fl)),
@@ -144,6 +161,12 @@ def markdown(result: dict) -> str:
     for key in ("(whole run)", "(bare frictionless)"):
         if key in result["exponents"]:
             lines.append(f"| {key} | | {result['exponents'][key]:.2f} |")
+    memory = big["zqclaims"].get("memory_mib")
+    if memory:
+        steps = ", ".join(f"{stage} {m['median']:.0f}" for stage, m in memory.items())
+        lines += ["", f"Peak resident memory of this process at N = {big['n']:,} so far after each step (median MiB): "
+                  f"{steps}; at the end {big['zqclaims']['rss_main_mib']['median']:.0f} (the table's peak RSS is the larger "
+                  "of this process and its worker)."]
     shipped = result["sizes"][0]
     ship, base = shipped["zqclaims"]["wall"]["median"], result["floor"]["wall"]["median"]
     lines += ["", f"Shipped package: {ship:.2f} s against an import floor of {base:.2f} s ({ship / base:.2f}×)."]
