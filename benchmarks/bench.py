@@ -13,7 +13,8 @@ the ratio to bare Frictionless, and the growth exponent of each stage between
 the two largest sizes (1.0 is linear). Also: the shipped package against the
 import floor (``python -c "import great_expectations, frictionless, jsonschema,
 click, pandas"``), and against the same imports ended with ``os._exit`` as the
-console script ends ``validate`` (no interpreter teardown).
+console script ends ``validate`` (no interpreter teardown), both run in the same
+rounds as the shipped package (at least five).
 
 The zqclaims figure is one process that runs what ``zqclaims validate --format
 json`` runs (validate, render) and reports its stage times on stderr. Speed is
@@ -39,6 +40,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FLOOR = "import great_expectations, frictionless, jsonschema, click, pandas"
 FLOOR_NO_TEARDOWN = FLOOR + "; import os; os._exit(0)"
+#: Rounds on the shipped package (at least): its runs take seconds and the floors run beside them.
+SHIPPED_REPEAT = 5
 
 
 def peak_mib() -> float:
@@ -91,13 +94,19 @@ def summary(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
-def bench_size(n: int, package_dir: Path, repeat: int) -> dict:
+def bench_size(n: int, package_dir: Path, repeat: int, floors: bool = False) -> dict:
+    """Both validators on one package, interleaved; with ``floors``, the two import floors too,
+    in the same rounds (this machine's speed drifts over minutes: a floor measured later would
+    not be comparable)."""
     zq_cmd = [sys.executable, str(Path(__file__).resolve()), "--probe", str(package_dir)]
     fl_cmd = [str(Path(sys.executable).with_name("frictionless")), "validate", str(package_dir / "datapackage.json")]
-    zq, fl = [], []
+    zq, fl, base, quick = [], [], [], []
     for _ in range(repeat):
         zq.append(run_with_usage(zq_cmd))
         fl.append(run_with_usage(fl_cmd))
+        if floors:
+            base.append(run_with_usage([sys.executable, "-c", FLOOR]))
+            quick.append(run_with_usage([sys.executable, "-c", FLOOR_NO_TEARDOWN]))
     probes = [json.loads(r["stderr"].strip().splitlines()[-1]) for r in zq]
     if not all(p["valid"] for p in probes) or any(r["code"] != 0 for r in fl):
         raise SystemExit(f"N={n}: the package does not validate clean; see {package_dir}")
@@ -112,16 +121,11 @@ def bench_size(n: int, package_dir: Path, repeat: int) -> dict:
         "frictionless": {"wall": summary([r["wall"] for r in fl]), "cpu": summary([r["cpu"] for r in fl]),
                          "rss_mib": summary([r["rss_mib"] for r in fl])},
         "ratio": statistics.median(z["wall"] / f["wall"] for z, f in zip(zq, fl)),
+        **({"floor": {"wall": summary([r["wall"] for r in base]), "no_teardown": summary([r["wall"] for r in quick]),
+                      "ratio": statistics.median(z["wall"] / b["wall"] for z, b in zip(zq, base)),
+                      "ratio_no_teardown": statistics.median(z["wall"] / q["wall"] for z, q in zip(zq, quick))}}
+           if floors else {}),
     }
-
-
-def floor(repeat: int) -> dict:
-    """The import floor, and the same imports ended like the console script (os._exit, no teardown)."""
-    runs, fast = [], []
-    for _ in range(repeat):  # interleaved, like the validators
-        runs.append(run_with_usage([sys.executable, "-c", FLOOR]))
-        fast.append(run_with_usage([sys.executable, "-c", FLOOR_NO_TEARDOWN]))
-    return {"wall": summary([r["wall"] for r in runs]), "no_teardown": summary([r["wall"] for r in fast])}
 
 
 def exponents(rows: list[dict]) -> dict:
@@ -168,12 +172,11 @@ def markdown(result: dict) -> str:
                   f"{steps}; at the end {big['zqclaims']['rss_main_mib']['median']:.0f} (the table's peak RSS is the larger "
                   "of this process and its worker)."]
     shipped = result["sizes"][0]
-    ship, base = shipped["zqclaims"]["wall"]["median"], result["floor"]["wall"]["median"]
-    lines += ["", f"Shipped package: {ship:.2f} s against an import floor of {base:.2f} s ({ship / base:.2f}×)."]
-    if "no_teardown" in result["floor"]:
-        quick = result["floor"]["no_teardown"]["median"]
-        lines[-1] += (f" zqclaims ends without tearing the interpreter down; the same imports ended that way take "
-                      f"{quick:.2f} s ({ship / quick:.2f}×).")
+    ship, floor = shipped["zqclaims"]["wall"]["median"], result.get("floor")
+    lines += [] if not floor else ["", f"Shipped package: {ship:.2f} s against an import floor of {floor['wall']['median']:.2f} s "
+              f"({floor['ratio']:.2f}×, the median of the ratios of runs measured side by side). zqclaims ends "
+              f"without tearing the interpreter down; the same imports ended that way take "
+              f"{floor['no_teardown']['median']:.2f} s ({floor['ratio_no_teardown']:.2f}×)."]
     lines += ["", f"Machine: {result['machine']}."]
     return "\n".join(lines) + "\n"
 
@@ -196,12 +199,13 @@ def main() -> None:
         if n != 1:  # in its own process: Linux counts a parent's peak memory in the child it spawns
             subprocess.run([sys.executable, str(HERE / "scale.py"), str(n), str(target)], check=True,
                            stderr=subprocess.DEVNULL)
-        rows.append(bench_size(n, target, args.repeat))
+        # the shipped package runs in seconds: more rounds there, beside the import floors
+        rows.append(bench_size(n, target, max(args.repeat, SHIPPED_REPEAT) if n == 1 else args.repeat, floors=n == 1))
         print(f"N={n}: zqclaims {rows[-1]['zqclaims']['wall']['median']:.2f} s, "
               f"frictionless {rows[-1]['frictionless']['wall']['median']:.2f} s", file=sys.stderr)
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                          f"{platform.system()}",
-              "repeat": args.repeat, "sizes": rows, "exponents": exponents(rows), "floor": floor(args.repeat)}
+              "repeat": args.repeat, "sizes": rows, "exponents": exponents(rows), "floor": rows[0].pop("floor", None)}
     args.json.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     args.markdown.write_text(markdown(result), encoding="utf-8")
     print(markdown(result))
