@@ -170,3 +170,26 @@ def test_a_failed_expectation_still_names_its_line(tmp_path: Path) -> None:
     line = text[:text.index(old)].count("\n") + 1  # no cell before it spans lines in this file
     failed = [f for f in validate(pkg).findings if f.check_id == "expectation-failed"]
     assert [(f.resource, f.line, f.field) for f in failed] == [("resources/claims.csv", line, "statement_en")]
+
+
+def test_parsing_pauses_the_collector_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen = []
+    real = package.Package._parse_csv
+
+    def spy(self, name):
+        seen.append(gc.isenabled())
+        return real(self, name)
+
+    monkeypatch.setattr(package.Package, "_parse_csv", spy)
+    pkg = package.load(ROOT)
+    assert gc.isenabled()
+    pkg.frame("claims")
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        pkg.frame("units")
+        assert seen == [False, False] and not gc.isenabled()
+    finally:
+        gc.enable()
