@@ -90,6 +90,8 @@ def console() -> None:
     if not (_done_reading and isinstance(code, int)):
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (>&-): nothing was written to it
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (| head) or stream: nothing more can be written
