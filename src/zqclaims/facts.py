@@ -39,16 +39,17 @@ CLAIM_COLUMNS = ["claim_id", "article_id", "statement_en", *KEY, "unit_base", "b
                  "lower", "lower_inclusive", "upper", "upper_inclusive"]
 
 
-#: Ids up to this long are sorted as a fixed-width numpy array (C comparisons, about three times
-#: faster than sorting Python strings); longer ones, as strings (a width is paid for every id).
-FAST_ID_CHARS = 64
+#: Ids are sorted as a fixed-width numpy array (C comparisons, about three times faster than
+#: sorting Python strings) when that array takes at most this many bytes (4 per character of the
+#: longest id, for every id); otherwise as strings, so a hostile long id costs no more memory.
+FAST_ID_BYTES = 64 * 1024 * 1024
 
 
 def id_order(ids: pd.Series) -> pd.Series:
     """Rank of each id in (length, text) order: zero-padded ids of any width sort numerically.
     Equal ids keep their order."""
     lengths = ids.str.len()
-    if len(ids) and lengths.max() <= FAST_ID_CHARS:
+    if len(ids) and 4 * int(lengths.max()) * len(ids) <= FAST_ID_BYTES:
         # numpy compares fixed-width strings as if padded with NUL, which for ids of one length
         # (the second key decides only among those) is exactly Python's order
         order = np.lexsort((np.array(ids.to_numpy(dtype=object), dtype="U"), lengths.to_numpy()))

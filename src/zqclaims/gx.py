@@ -183,7 +183,6 @@ def validate_frame(gx, source, path: str, spec: dict, df) -> tuple[list, list[Fi
     cache = source.get_execution_engine().batch_manager
     cache.batch_data_cache.clear()
     cache.reset_batch_cache()
-    del batch
     failed = []
     for res in result.results:
         if not res.success:

@@ -356,16 +356,14 @@ class Package:
             schema = self.schema(name)
         except (RuleError, CouldNotRun):
             return {}
-        names: set[str] = set()
-        for fk in schema.get("foreignKeys") or [] if isinstance(schema.get("foreignKeys"), list) else []:
-            fields = fk.get("fields") if isinstance(fk, dict) else None
-            names |= {fields} if isinstance(fields, str) else \
-                {f for f in fields if isinstance(f, str)} if isinstance(fields, list) else set()
-        fields = schema.get("fields")
+        names: set[object] = set()
+        keys, fields = schema.get("foreignKeys"), schema.get("fields")
+        for fk in keys if isinstance(keys, list) else []:
+            local = fk.get("fields") if isinstance(fk, dict) else None
+            names.update([local] if isinstance(local, str) else local if isinstance(local, list) else [])
         for fdef in fields if isinstance(fields, list) else []:
-            if isinstance(fdef, dict) and isinstance(fdef.get("name"), str) \
-                    and isinstance(fdef.get("constraints"), dict) and "enum" in fdef["constraints"]:
-                names.add(fdef["name"])
+            if isinstance(fdef, dict) and isinstance(fdef.get("constraints"), dict) and "enum" in fdef["constraints"]:
+                names.add(fdef.get("name"))
         return {j: {} for j, label in enumerate(labels) if label in names}
 
     @cached_property
@@ -473,12 +471,11 @@ def _chunk(rows: list[list[str]], labels: list[str], width: int, starts: list[in
                 raise _LongCell(starts[next(i for i, c in enumerate(cells) if len(c) > limits.MAX_CELL_CHARS)])
             column = np.array(cells, dtype=object)
             if (longest <= SHARED_CELL_CHARS or j in pools) and len(column):
-                codes, uniques = pd.factorize(column)  # one object per distinct value
-                repeated = 2 * len(uniques) <= len(column)
-                if j in pools and repeated:
-                    pool = pools[j]
-                    uniques = [pool.setdefault(u, u) for u in uniques]  # ... in every chunk
-                if longest <= SHARED_CELL_CHARS or repeated:
+                codes, uniques = pd.factorize(column)  # one object per distinct value in the chunk
+                if j in pools and 2 * len(uniques) <= len(column):
+                    pool = pools[j]  # ... and in the whole table
+                    column = np.asarray([pool.setdefault(u, u) for u in uniques], dtype=object)[codes]
+                elif longest <= SHARED_CELL_CHARS:
                     column = np.asarray(uniques, dtype=object)[codes]
             columns[j] = pd.array(column, dtype=str)
         df = pd.DataFrame(columns)

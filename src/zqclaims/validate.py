@@ -131,6 +131,10 @@ def check(pkg: package_mod.Package, only: list[str] | None = None) -> Report:
     return report
 
 
+#: Whether :func:`_run` freezes what each stage leaves (set by :func:`_collector_spared`).
+_freezing = False
+
+
 @contextmanager
 def _collector_spared() -> Iterator[None]:
     """Keep the cyclic garbage collector off what the run has already built.
@@ -150,9 +154,6 @@ def _collector_spared() -> Iterator[None]:
     finally:
         _freezing = False
         gc.unfreeze()
-
-
-_freezing = False
 
 
 def _run(stage, pkg: package_mod.Package, sink: Report) -> None:
